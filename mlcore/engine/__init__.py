@@ -1,0 +1,1 @@
+"""Pure PyTorch engine: encoders, models, training, metrics. Never imports Django or Celery."""

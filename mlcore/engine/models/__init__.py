@@ -1,0 +1,1 @@
+"""One model per module, each with its config dataclass."""
