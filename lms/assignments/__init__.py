@@ -1,0 +1,1 @@
+"""Assignments, questions, rubrics, submissions and answers."""

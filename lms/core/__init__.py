@@ -1,0 +1,1 @@
+"""Site-wide pieces: home page, health check, demo data."""

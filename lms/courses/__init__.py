@@ -1,0 +1,1 @@
+"""Courses, enrolments (student, TA, teacher) and skills."""

@@ -1,0 +1,1 @@
+"""Grades (suggested, draft, released), their audit trail, late policy and the gradebook."""

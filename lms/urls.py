@@ -1,0 +1,16 @@
+"""URL root."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from lms.core import views as core_views
+
+admin.site.site_header = "Aula administration"
+admin.site.site_title = "Aula admin"
+
+urlpatterns = [
+    path("", include(([path("", core_views.home, name="home")], "core"))),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("lms.accounts.urls")),
+    path("courses/", include("lms.courses.urls")),
+]
