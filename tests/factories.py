@@ -8,7 +8,17 @@ import factory
 from django.utils import timezone
 
 from lms.accounts.models import User
-from lms.assignments.models import Assignment, Choice, Question
+from lms.assignments.models import (
+    Answer,
+    Assignment,
+    Category,
+    Choice,
+    Criterion,
+    Extension,
+    Level,
+    Question,
+    Submission,
+)
 from lms.courses.models import Course, Enrollment, Skill
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
@@ -92,3 +102,63 @@ class ChoiceFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
     text = factory.Sequence(lambda n: f"Option {n}")
     is_correct = False
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    course = factory.SubFactory(CourseFactory)
+    name = factory.Sequence(lambda n: f"Category {n}")
+    weight = Decimal(0)
+
+
+class ExtensionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Extension
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    student = factory.SubFactory(UserFactory)
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    question = factory.SubFactory(QuestionFactory, kind=Question.Kind.ESSAY)
+    position = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"Criterion {n}")
+
+
+class LevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Level
+
+    criterion = factory.SubFactory(CriterionFactory)
+    position = factory.Sequence(lambda n: n)
+    points = Decimal(1)
+    title = factory.Sequence(lambda n: f"Level {n}")
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    """A submitted attempt written straight to the database: for fixtures that need rows, not the
+    rules of `submission_submit` (which tests of those rules call instead)."""
+
+    class Meta:
+        model = Submission
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    student = factory.SubFactory(UserFactory)
+    attempt = 1
+    status = Submission.Status.SUBMITTED
+    started_at = factory.LazyFunction(timezone.now)
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Answer
+
+    submission = factory.SubFactory(SubmissionFactory)
+    question = factory.SubFactory(QuestionFactory)
+    text = "Light scatters."

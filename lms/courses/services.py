@@ -10,13 +10,23 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from lms.accounts.models import User
 from lms.courses.models import Course, Enrollment, Skill, new_join_code
 from lms.courses.selectors import can_manage_course
 
-# What a teacher may set on a course; the join code and archive flag have their own services.
+# The fields of `LatePolicyFields`: a course holds the defaults, each assignment its own copy.
+LATE_POLICY_FIELDS = (
+    "late_submissions_accepted",
+    "late_deduction_percent",
+    "late_interval",
+    "late_minimum_percent",
+    "missing_deduction_enabled",
+    "missing_deduction_percent",
+)
+# What a teacher may set on a course; the join code has its own service.
 COURSE_FIELDS = frozenset(
     {
         "code",
@@ -26,12 +36,7 @@ COURSE_FIELDS = frozenset(
         "joining_enabled",
         "ai_feedback",
         "is_archived",
-        "late_submissions_accepted",
-        "late_deduction_percent",
-        "late_interval",
-        "late_minimum_percent",
-        "missing_deduction_enabled",
-        "missing_deduction_percent",
+        *LATE_POLICY_FIELDS,
     }
 )
 
@@ -42,12 +47,11 @@ def require_course_manager(*, actor: User, course: Course) -> None:
         raise PermissionDenied("Only the course's teachers can change this course.")
 
 
-def _set_fields(instance: Course, fields: dict[str, Any], allowed: frozenset[str]) -> None:
+def set_fields(instance: Model, fields: dict[str, Any], allowed: frozenset[str]) -> None:
+    """Assign keyword fields to a model instance, refusing any name outside `allowed`."""
     unknown = set(fields) - allowed
     if unknown:
-        raise ValidationError(
-            f"These course settings cannot be set here: {', '.join(sorted(unknown))}."
-        )
+        raise ValidationError(f"These settings cannot be set here: {', '.join(sorted(unknown))}.")
     for name, value in fields.items():
         setattr(instance, name, value)
 
@@ -59,7 +63,7 @@ def course_create(*, teacher: User, code: str, title: str, **fields: Any) -> Cou
     `fields` takes any of `COURSE_FIELDS` (description, term, late policy defaults, ...).
     """
     course = Course(code=code.strip(), title=title.strip())
-    _set_fields(course, fields, COURSE_FIELDS - {"code", "title"})
+    set_fields(course, fields, COURSE_FIELDS - {"code", "title"})
     course.full_clean()
     course.save()
     Enrollment.objects.create(user=teacher, course=course, role=Enrollment.Role.TEACHER)
@@ -70,7 +74,7 @@ def course_create(*, teacher: User, code: str, title: str, **fields: Any) -> Cou
 def course_update(*, actor: User, course: Course, **fields: Any) -> Course:
     """Change the course's settings. Its assignments keep their own copy of the late policy."""
     require_course_manager(actor=actor, course=course)
-    _set_fields(course, fields, COURSE_FIELDS)
+    set_fields(course, fields, COURSE_FIELDS)
     course.full_clean()
     course.save()
     return course

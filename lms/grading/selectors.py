@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from lms.assignments.models import Submission
-from lms.courses.models import Course
+from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from lms.assignments.models import Assignment, Category, Extension, Submission
+from lms.courses.models import Course, Enrollment
+from lms.courses.services import LATE_POLICY_FIELDS
+from lms.grading.late_policy import LatePolicy, late_penalty, missing_score
+from lms.grading.models import GradeState
+from lms.grading.rules import to_points
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -56,18 +70,207 @@ class Gradebook:
     weighted: bool  # False: every weight is 0, so the total is by points
 
 
+def counted_states(*, released_only: bool) -> tuple[str, ...]:
+    """Grade states that count in totals: what the student sees, or every decision so far.
+    Suggestions never count: nobody has decided them yet."""
+    if released_only:
+        return (GradeState.RELEASED,)
+    return (GradeState.DRAFT, GradeState.RELEASED)
+
+
 def submission_total(submission: Submission, *, released_only: bool) -> SubmissionTotal:
     """Raw points, late penalty and final score of one attempt.
 
     `released_only=True` counts what the student sees (released grades); otherwise teacher and
-    rule drafts count too. Suggestions never count.
+    rule drafts count too. The penalty uses the lateness stored at submission, which already
+    took the student's extension into account.
     """
-    raise NotImplementedError
+    assignment = submission.assignment
+    possible = assignment.questions.aggregate(total=Sum("points"))["total"] or ZERO
+    states = counted_states(released_only=released_only)
+    figures = submission.answers.aggregate(
+        raw=Sum("grade__points", filter=Q(grade__state__in=states)),
+        graded=Count("grade", filter=Q(grade__state__in=states)),
+        answers=Count("id"),
+    )
+    raw = to_points(figures["raw"] or ZERO)
+    penalty = late_penalty(
+        score=raw,
+        points_possible=possible,
+        minutes=submission.minutes_late,
+        policy=LatePolicy.of(assignment),
+    )
+    return SubmissionTotal(
+        points_possible=to_points(possible),
+        raw=raw,
+        late_penalty=penalty,
+        final=raw - penalty,
+        graded_answers=figures["graded"],
+        ungraded_answers=figures["answers"] - figures["graded"],
+    )
 
 
-def gradebook_for_course(*, course: Course, released_only: bool = False) -> Gradebook:
+def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    return to_points(HUNDRED * part / whole) if whole > 0 else None
+
+
+def gradebook_for_course(
+    *, course: Course, released_only: bool = False, now: datetime | None = None
+) -> Gradebook:
     """Students x published assignments with final scores, category percents and the total.
 
-    A constant number of queries, whatever the class size.
+    Per assignment the counted attempt follows `attempt_scoring` (latest, or highest final
+    score), with its late penalty. An attempt with no counted grade is not counted at all (as
+    Canvas ignores ungraded work). With no attempt, once the student's due time has passed, the
+    missing-work policy gives its grade when enabled.
+
+    The total, as Canvas computes it: weighted categories are averaged by weight, the weights
+    renormalised over the categories in which the student has counted work (work outside any
+    category, and categories weighted 0, then count for nothing); when every weight is 0 the
+    total is points earned over points possible. Five queries, whatever the class size.
     """
-    raise NotImplementedError
+    now = now or timezone.now()
+    categories = [
+        GradebookCategory(row["id"], row["name"], row["weight"])
+        for row in Category.objects.filter(course=course).values("id", "name", "weight")
+    ]
+    assignments = _gradebook_assignments(course)
+    columns = [
+        GradebookAssignment(a["id"], a["title"], a["category_id"], a["possible"], a["due_at"])
+        for a in assignments
+    ]
+    if any(column.category_id is None for column in columns):
+        categories.append(GradebookCategory(None, "Uncategorised", ZERO))
+    students = (
+        Enrollment.objects.filter(course=course, role=Enrollment.Role.STUDENT, is_active=True)
+        .order_by("user__email")
+        .values("user_id", "user__email", "user__display_name")
+    )
+    extension_due = {
+        (row["assignment_id"], row["student_id"]): row["due_at"]
+        for row in Extension.objects.filter(assignment__course=course, due_at__isnull=False).values(
+            "assignment_id", "student_id", "due_at"
+        )
+    }
+    attempts = _scored_attempts(course, assignments, released_only=released_only)
+    weighted = any(category.weight > 0 for category in categories)
+    rows = []
+    for student in students:
+        row = GradebookRow(
+            student["user_id"], student["user__email"], student["user__display_name"]
+        )
+        for a in assignments:
+            key = (a["id"], row.student_id)
+            due = extension_due.get(key, a["due_at"])
+            row.scores[a["id"]] = _assignment_score(a, attempts.get(key, []), due=due, now=now)
+        _fill_totals(row, columns, categories, weighted=weighted)
+        rows.append(row)
+    return Gradebook(columns, categories, rows, weighted)
+
+
+def _gradebook_assignments(course: Course) -> list[dict[str, Any]]:
+    possible = Coalesce(
+        Sum("questions__points"),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=9, decimal_places=2),
+    )
+    return list(
+        Assignment.objects.filter(course=course, is_published=True)
+        .order_by("position", "due_at", "id")
+        .values("id", "title", "category_id", "due_at", "attempt_scoring", *LATE_POLICY_FIELDS)
+        .annotate(possible=possible)
+    )
+
+
+def _scored_attempts(
+    course: Course, assignments: list[dict[str, Any]], *, released_only: bool
+) -> dict[tuple[int, int], list[tuple[int, Decimal | None]]]:
+    """(assignment id, student id) -> [(attempt, final score or None when nothing counted)]."""
+    by_id = {a["id"]: a for a in assignments}
+    states = counted_states(released_only=released_only)
+    submissions = (
+        Submission.objects.filter(
+            assignment__course=course,
+            assignment__is_published=True,
+            status=Submission.Status.SUBMITTED,
+        )
+        .values("id", "assignment_id", "student_id", "attempt", "minutes_late")
+        .annotate(
+            raw=Sum("answers__grade__points", filter=Q(answers__grade__state__in=states)),
+            graded=Count("answers__grade", filter=Q(answers__grade__state__in=states)),
+        )
+    )
+    attempts: dict[tuple[int, int], list[tuple[int, Decimal | None]]] = defaultdict(list)
+    for sub in submissions:
+        a = by_id[sub["assignment_id"]]
+        final = None
+        if sub["graded"]:
+            raw = to_points(sub["raw"])
+            penalty = late_penalty(
+                score=raw,
+                points_possible=a["possible"],
+                minutes=sub["minutes_late"],
+                policy=_policy(a),
+            )
+            final = raw - penalty
+        attempts[(a["id"], sub["student_id"])].append((sub["attempt"], final))
+    return attempts
+
+
+def _policy(assignment: dict[str, Any]) -> LatePolicy:
+    return LatePolicy(
+        accepted=assignment["late_submissions_accepted"],
+        deduction_percent=assignment["late_deduction_percent"],
+        interval=assignment["late_interval"],
+        minimum_percent=assignment["late_minimum_percent"],
+        missing_enabled=assignment["missing_deduction_enabled"],
+        missing_percent=assignment["missing_deduction_percent"],
+    )
+
+
+def _assignment_score(
+    assignment: dict[str, Any],
+    attempts: list[tuple[int, Decimal | None]],
+    *,
+    due: datetime | None,
+    now: datetime,
+) -> Decimal | None:
+    if not attempts:
+        if due is not None and now > due:
+            return missing_score(points_possible=assignment["possible"], policy=_policy(assignment))
+        return None
+    if assignment["attempt_scoring"] == Assignment.AttemptScoring.HIGHEST:
+        scores = [final for _, final in attempts if final is not None]
+        return max(scores) if scores else None
+    return max(attempts, key=lambda attempt: attempt[0])[1]
+
+
+def _fill_totals(
+    row: GradebookRow,
+    columns: Iterable[GradebookAssignment],
+    categories: list[GradebookCategory],
+    *,
+    weighted: bool,
+) -> None:
+    earned: dict[int | None, Decimal] = defaultdict(Decimal)
+    possible: dict[int | None, Decimal] = defaultdict(Decimal)
+    for column in columns:
+        score = row.scores[column.id]
+        if score is not None:
+            earned[column.category_id] += score
+            possible[column.category_id] += column.points_possible
+    for category in categories:
+        row.category_percents[category.id] = _percent(earned[category.id], possible[category.id])
+    if not weighted:
+        row.total_percent = _percent(sum(earned.values(), ZERO), sum(possible.values(), ZERO))
+        return
+    counted = [
+        (category.weight, row.category_percents[category.id])
+        for category in categories
+        if category.weight > 0 and row.category_percents[category.id] is not None
+    ]
+    weight_total = sum((weight for weight, _ in counted), ZERO)
+    if weight_total > 0:
+        row.total_percent = to_points(
+            sum((weight * percent for weight, percent in counted), ZERO) / weight_total
+        )
