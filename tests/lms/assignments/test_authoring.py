@@ -26,7 +26,7 @@ from lms.assignments.services import (
 from lms.courses.models import Course, Enrollment
 from lms.courses.services import course_update, skill_create
 from tests.factories import CourseFactory, EnrollmentFactory, SkillFactory, UserFactory
-from tests.lms.assignments.conftest import DUE, LOCK, Quiz
+from tests.lms.quiz import DUE, LOCK, Quiz
 
 pytestmark = pytest.mark.django_db
 

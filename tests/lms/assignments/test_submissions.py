@@ -20,8 +20,8 @@ from lms.assignments.services import (
 from lms.courses.models import Course
 from lms.grading.models import Grade, GradeEvent, GradeSource, GradeState
 from tests.factories import AssignmentFactory, QuestionFactory
-from tests.lms.assignments.conftest import DUE, LOCK, ON_TIME, OPENS, Quiz, make_quiz
 from tests.lms.dbstate import db_state
+from tests.lms.quiz import DUE, LOCK, ON_TIME, OPENS, Quiz, make_quiz
 
 pytestmark = pytest.mark.django_db
 
