@@ -1,0 +1,58 @@
+"""Course pages: join by code, and a course with its assignments."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from lms.accounts.models import User
+from lms.assignments.selectors import assignments_for_course
+from lms.core.forms import add_service_errors
+from lms.core.markdown import render_markdown
+from lms.courses.forms import JoinCourseForm
+from lms.courses.models import Course
+from lms.courses.selectors import enrollment_for
+from lms.courses.services import course_join
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # every view here is behind login_required
+    return request.user
+
+
+@login_required
+def join(request: HttpRequest) -> HttpResponse:
+    form = JoinCourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrollment = course_join(user=_user(request), code=form.cleaned_data["code"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"You joined {enrollment.course}.")
+            return redirect("courses:detail", course_id=enrollment.course_id)
+    return render(request, "courses/join.html", {"form": form})
+
+
+@login_required
+def detail(request: HttpRequest, course_id: int) -> HttpResponse:
+    """The course and its assignments: all of them for its staff, the published ones for students.
+
+    Anyone not enrolled gets 404, not 403, so that course ids reveal nothing.
+    """
+    course = get_object_or_404(Course, pk=course_id)
+    enrollment = enrollment_for(user=_user(request), course=course)
+    if enrollment is None:
+        raise Http404("No such course.")
+    is_staff_role = enrollment.is_staff_role
+    context = {
+        "course": course,
+        "enrollment": enrollment,
+        "is_staff_role": is_staff_role,
+        "description_html": render_markdown(course.description),
+        "assignments": assignments_for_course(course=course, include_unpublished=is_staff_role),
+    }
+    return render(request, "courses/detail.html", context)
