@@ -174,12 +174,15 @@ def _gradebook_assignments(course: Course) -> list[dict[str, Any]]:
         Value(ZERO),
         output_field=DecimalField(max_digits=9, decimal_places=2),
     )
-    return list(
+    rows = list(
         Assignment.objects.filter(course=course, is_published=True)
         .order_by("position", "due_at", "id")
         .values("id", "title", "category_id", "due_at", "attempt_scoring", *LATE_POLICY_FIELDS)
         .annotate(possible=possible)
     )
+    for row in rows:
+        row["possible"] = to_points(row["possible"])  # SQLite sums come back without the cents
+    return rows
 
 
 def _scored_attempts(
