@@ -40,7 +40,8 @@ def clean_answers(questions: list[Question], answers: Answers) -> list[CleanAnsw
     cleaned: list[CleanAnswer] = []
     errors: list[str] = []
     for key, payload in answers.items():
-        question = by_id.get(_question_id(key))
+        question_id = _question_id(key)
+        question = by_id.get(question_id) if question_id is not None else None
         if question is None:
             errors.append(f"Question {key} is not part of this assignment.")
             continue

@@ -268,9 +268,9 @@ def _fill_totals(
         row.total_percent = _percent(sum(earned.values(), ZERO), sum(possible.values(), ZERO))
         return
     counted = [
-        (category.weight, row.category_percents[category.id])
+        (category.weight, percent)
         for category in categories
-        if category.weight > 0 and row.category_percents[category.id] is not None
+        if category.weight > 0 and (percent := row.category_percents[category.id]) is not None
     ]
     weight_total = sum((weight for weight, _ in counted), ZERO)
     if weight_total > 0:
