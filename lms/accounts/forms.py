@@ -27,6 +27,14 @@ TIME_ZONE_CHOICES = [
 ]
 
 
+def _email_free(email: str, *, exclude_id: int | None) -> str:
+    try:
+        return user_email_check_free(email=email, exclude_id=exclude_id)
+    except ValidationError as exc:
+        # The service names the field; a field's own clean method must raise a plain error.
+        raise ValidationError(exc.messages, code="duplicate_email") from exc
+
+
 def _email_widget() -> forms.EmailInput:
     return forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none"})
 
@@ -40,6 +48,11 @@ class SignUpForm(SetPasswordMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def clean_email(self) -> str:
+        # Checked here as well as in `user_sign_up`, so that a taken address is reported together
+        # with any password problem instead of only after those are fixed.
+        return _email_free(self.cleaned_data["email"], exclude_id=None)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -82,11 +95,7 @@ class _AdminEmailMixin:
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"]  # type: ignore[attr-defined]
-        try:
-            return user_email_check_free(email=email, exclude_id=self.instance.pk)
-        except ValidationError as exc:
-            # The service names the field; a field's own clean must raise a plain error.
-            raise ValidationError(exc.messages, code="duplicate_email") from exc
+        return _email_free(email, exclude_id=self.instance.pk)
 
 
 class UserAdminCreationForm(_AdminEmailMixin, SetUnusablePasswordMixin, BaseUserCreationForm):

@@ -6,6 +6,8 @@ their question, levels in their criterion (each inline row links to its own page
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,10 +27,23 @@ from lms.assignments.models import (
     Question,
     Submission,
 )
+from lms.assignments.services import assignment_create, assignment_publish
 from lms.core.admin import refusal_text
 from lms.core.forms import LinesField
 from lms.courses.admin import LATE_POLICY_FIELDS
 from lms.grading.services import assignment_grades_release
+
+# What the add page passes to `assignment_create` besides course, title and category.
+ASSIGNMENT_ADD_FIELDS = (
+    "instructions",
+    "position",
+    "opens_at",
+    "due_at",
+    "lock_at",
+    "max_attempts",
+    "attempt_scoring",
+    "release_policy",
+)
 
 
 @admin.register(Category)
@@ -94,7 +109,9 @@ class AssignmentAdmin(admin.ModelAdmin):
     search_fields = ("title", "course__code", "course__title")
     autocomplete_fields = ("course", "category")
     date_hierarchy = "due_at"
-    readonly_fields = ("created_at", "updated_at")
+    # Publishing has a rule (at least one question), so it is done by the actions, which ask
+    # `assignment_publish`, not by ticking a box.
+    readonly_fields = ("is_published", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("course", "title", "instructions", "category", "position")}),
         ("Dates", {"fields": ("opens_at", "due_at", "lock_at")}),
@@ -103,10 +120,64 @@ class AssignmentAdmin(admin.ModelAdmin):
         ("Publishing", {"fields": ("is_published", "created_at", "updated_at")}),
     )
     inlines = (QuestionInline, ExtensionInline, ExtensionAddInline)
-    actions = ("release_grades",)
+    actions = ("publish", "unpublish", "release_grades")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
         return super().get_queryset(request).annotate(question_count=Count("questions"))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Assignment | None = None) -> Any:
+        if obj is not None:
+            return self.fieldsets
+        # A new assignment takes the course's late policy (`assignment_create` copies it) and
+        # starts unpublished; both can be changed once it exists.
+        return self.fieldsets[:3]
+
+    def save_model(
+        self, request: HttpRequest, obj: Assignment, form: forms.ModelForm, change: bool
+    ) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        created = assignment_create(
+            actor=request.user,  # type: ignore[arg-type]  # admin users are Users
+            course=data["course"],
+            title=data["title"],
+            category=data["category"],
+            **{name: data[name] for name in ASSIGNMENT_ADD_FIELDS},
+        )
+        # The inline formsets and the admin's log hold `obj`: make it the row just created.
+        for field in Assignment._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(created, field.attname))
+        obj._state.adding = False
+        obj._state.db = created._state.db
+
+    @admin.action(description="Publish", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
+        self._publish(request, queryset, published=True)
+
+    @admin.action(description="Unpublish", permissions=["change"])
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
+        self._publish(request, queryset, published=False)
+
+    def _publish(
+        self, request: HttpRequest, queryset: QuerySet[Assignment], *, published: bool
+    ) -> None:
+        done = 0
+        for assignment in queryset.select_related("course"):
+            try:
+                assignment_publish(
+                    actor=request.user,  # type: ignore[arg-type]  # admin users are Users
+                    assignment=assignment,
+                    published=published,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{assignment}: {refusal_text(exc)}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            verb = "published" if published else "unpublished"
+            self.message_user(request, f"{done} assignment(s) {verb}.", messages.SUCCESS)
 
     @admin.display(description="questions", ordering="question_count")
     def question_count(self, assignment: Assignment) -> int:

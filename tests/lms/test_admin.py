@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.db.models import Model
 from django.test import Client
@@ -18,6 +19,7 @@ from django.urls import reverse
 from lms.accounts.models import User
 from lms.assignments.admin import QuestionAdminForm
 from lms.assignments.models import (
+    Assignment,
     Question,
     Submission,
 )
@@ -266,3 +268,48 @@ def test_question_lists_are_edited_one_per_line(db: None) -> None:
     assert question.reference_answers == ["Photosynthesis turns light into sugar."]
     assert question.key_points == ["light", "sugar"]
     assert question.accepted_answers == ["photosynthesis", "Photosynthesis"]
+
+
+def _inline_management(prefix: str) -> dict[str, str]:
+    return {
+        f"{prefix}-TOTAL_FORMS": "0",
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def test_adding_an_assignment_goes_through_the_service(admin_client: Client) -> None:
+    course = CourseFactory(late_deduction_percent=Decimal(10), late_interval="hour")
+    data = {
+        "course": str(course.pk),
+        "title": "Lab report",
+        "instructions": "Write it up.",
+        "position": "0",
+        "max_attempts": "2",
+        "attempt_scoring": "highest",
+        "release_policy": "manual",
+        **_inline_management("questions"),
+        **_inline_management("extensions"),
+        **_inline_management("extensions-2"),
+    }
+    response = admin_client.post(_url(Assignment, "add"), data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assignment = Assignment.objects.get(title="Lab report")
+    # The course's late policy was copied, and a new assignment starts unpublished.
+    assert (assignment.late_deduction_percent, assignment.late_interval) == (Decimal(10), "hour")
+    assert (assignment.max_attempts, assignment.is_published) == (2, False)
+
+
+def test_publish_action_obeys_the_service(admin_client: Client) -> None:
+    with_questions = build_world(1)[Assignment]
+    with_questions.is_published = False
+    with_questions.save()
+    empty = AssignmentFactory(is_published=False)
+    response = _action(admin_client, Assignment, "publish", [with_questions, empty])
+    assert response.status_code == 302
+    with_questions.refresh_from_db()
+    empty.refresh_from_db()
+    assert (with_questions.is_published, empty.is_published) == (True, False)
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("at least one question" in message for message in shown)

@@ -185,3 +185,11 @@ def test_pages_need_a_log_in(client: Client, db: None) -> None:
 def test_public_pages_answer(client: Client, db: None) -> None:
     for name in ("accounts:login", "accounts:signup", "accounts:password_reset"):
         assert client.get(reverse(name)).status_code == 200
+
+
+def test_sign_up_reports_a_taken_email_and_a_password_mismatch_together(
+    client: Client, student: User
+) -> None:
+    response = _sign_up(client, email="student@example.com", password2="does-not-match-at-all")
+    errors = response.context["form"].errors
+    assert set(errors) == {"email", "password2"}
