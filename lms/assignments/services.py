@@ -389,6 +389,6 @@ def submission_submit(
         "choices", "question__choices"
     ):
         grade_apply_rule(answer=answer)
-    # Issue 4 enqueues AI scoring of the text answers here, after the commit:
-    # transaction.on_commit(lambda: score_submission_task.delay(submission.id)).
+    # Hook for issue 4: enqueue AI scoring of the text answers here, to run after the commit:
+    # score_submission_task.delay_on_commit(submission.id) (transaction.on_commit underneath).
     return submission

@@ -156,9 +156,8 @@ def gradebook_for_course(
     weighted = any(category.weight > 0 for category in categories)
     rows = []
     for student in students:
-        row = GradebookRow(
-            student["user_id"], student["user__email"], student["user__display_name"]
-        )
+        email = student["user__email"]
+        row = GradebookRow(student["user_id"], email, student["user__display_name"] or email)
         for a in assignments:
             key = (a["id"], row.student_id)
             due = extension_due.get(key, a["due_at"])
