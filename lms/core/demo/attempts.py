@@ -1,7 +1,7 @@
 """The class's work on one demo assignment and the teacher's grading of it, through the services.
 
-Times are drawn from a generator seeded with the assignment's title, so every build of the demo
-has the same story, placed around the day it is built: who submitted when (some late), who tried
+Random draws come from generators seeded with the assignment's title, so every build of the demo
+tells the same story, placed around the day it is built: who submitted when (some late), who tried
 twice, what they answered, which answers the teacher has graded so far.
 """
 
@@ -75,28 +75,19 @@ def submit_and_grade(
 ) -> None:
     """Submit the class's attempts in time order, then grade what the teacher has graded."""
     assert spec.plan is not None  # only assignments with a plan have work
-    plan = spec.plan
-    rng = random.Random(spec.title)
     questions = list(assignment.questions.prefetch_related("choices").order_by("position"))
     pairs = list(zip(spec.questions, questions, strict=True))
-    due = timeline.due(spec.due_day)
-    if plan.extension is not None:
-        student, days, reason = plan.extension
+    if spec.plan.extension is not None:
+        student, days, reason = spec.plan.extension
         extension_grant(
             actor=teacher,
             assignment=assignment,
             student=students[student],
-            due_at=due + timedelta(days=days),
+            due_at=timeline.due(spec.due_day) + timedelta(days=days),
             reason=reason,
         )
-    # Everything random is drawn in class-list order, before the attempts are put in time order,
-    # so the story does not depend on the hour the seed runs.
-    work = [
-        (slot, {question.id: _response(q_spec, question, slot, rng) for q_spec, question in pairs})
-        for slot in _slots(spec, rng, timeline, n_students=len(students))
-    ]
     graded: list[tuple[Answer, specs.TextAnswer]] = []
-    for slot, answers in sorted(work, key=lambda item: item[0].submitted_at):
+    for slot, answers in _work(spec, pairs, timeline, n_students=len(students)):
         # A draft first, so that the attempt has its own start time, then the real submission.
         submission_save_draft(
             student=students[slot.student], assignment=assignment, answers={}, now=slot.started_at
@@ -117,8 +108,27 @@ def submit_and_grade(
     for q_spec, question in pairs:
         if q_spec.reviews:
             _review(q_spec, question, teacher=teacher)
-    if plan.release:
+    if spec.plan.release:
         assignment_grades_release(actor=teacher, assignment=assignment)
+
+
+def _work(
+    spec: specs.Assignment,
+    pairs: list[tuple[specs.Question, Question]],
+    timeline: Timeline,
+    *,
+    n_students: int,
+) -> list[tuple[Slot, dict[int, dict[str, Any]]]]:
+    """Every attempt with its answers, in the order the attempts were submitted."""
+    # Two generators: what students answer never depends on the hour the seed runs, even though
+    # the times of an open assignment's attempts do (they must all lie before it). Answers are
+    # drawn in class-list order, and only then are the attempts put in time order.
+    answers_rng, times_rng = random.Random(f"{spec.title}/answers"), random.Random(spec.title)
+    work = [
+        (slot, {question.id: _response(q, question, slot, answers_rng) for q, question in pairs})
+        for slot in _slots(spec, times_rng, timeline, n_students=n_students)
+    ]
+    return sorted(work, key=lambda item: item[0].submitted_at)
 
 
 def _slots(
