@@ -50,7 +50,7 @@ def manage(*args: str) -> list[str]:
 def prepare() -> None:
     """Migrate, then seed the demo course when the database holds no course at all."""
     subprocess.run(manage("migrate", "--noinput"), cwd=ROOT, check=True)
-    if subprocess.run(manage("shell", "-c", HAS_COURSE), cwd=ROOT, check=False).returncode != 0:
+    if subprocess.run(manage("shell", "-v", "0", "-c", HAS_COURSE), cwd=ROOT).returncode != 0:
         subprocess.run(manage("seed_demo"), cwd=ROOT, check=True)
 
 

@@ -8,14 +8,17 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.core.cache.backends.base import BaseCache
-from django.core.cache.backends.filebased import FileBasedCache
 from django.db import connection
-from kombu import Connection
 
 from lms.accounts.models import User
 from lms.core.tasks import heartbeat_cache_key, heartbeat_task
 from tests.factories import UserFactory
-from tests.integration.workers import LiveWorker, wait_for
+from tests.integration.workers import (
+    LiveWorker,
+    file_cache,
+    send_heartbeat_over_filesystem,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 HEARTBEAT_TIMEOUT_SECONDS = 60.0
@@ -41,18 +44,10 @@ def assert_heartbeat_from(worker: LiveWorker, beat: dict[str, Any]) -> None:
 def test_heartbeat_over_the_filesystem_broker(filesystem_worker: LiveWorker) -> None:
     UserFactory.create_batch(3)
     token = uuid.uuid4().hex
-    broker_dir = filesystem_worker.var_dir / "celery"
-    # The worker's broker folders, laid out as lms/settings.py lays them under AULA_VAR_DIR.
-    transport_options = {
-        "data_folder_in": str(broker_dir / "queue"),
-        "data_folder_out": str(broker_dir / "queue"),
-        "processed_folder": str(broker_dir / "processed"),
-    }
-    with Connection("filesystem://", transport_options=transport_options) as broker:
-        heartbeat_task.apply_async(args=[token], connection=broker)
+    send_heartbeat_over_filesystem(filesystem_worker.var_dir, token)
 
-    worker_cache = FileBasedCache(str(filesystem_worker.var_dir / "cache" / "django"), {})
-    assert_heartbeat_from(filesystem_worker, wait_for_heartbeat(worker_cache, token))
+    beat = wait_for_heartbeat(file_cache(filesystem_worker.var_dir), token)
+    assert_heartbeat_from(filesystem_worker, beat)
 
 
 def test_heartbeat_over_redis_with_postgres(redis_worker: LiveWorker, redis_queue: str) -> None:

@@ -20,7 +20,11 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import quote
 
+from django.core.cache.backends.filebased import FileBasedCache
 from django.db import connection
+from kombu import Connection
+
+from lms.core.tasks import heartbeat_task
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_SECONDS = 90.0
@@ -127,3 +131,20 @@ def wait_for(probe: Callable[[], T], *, timeout: float, what: str, every: float 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(every)
+
+
+def send_heartbeat_over_filesystem(var_dir: Path, token: str) -> None:
+    """Publish `core.heartbeat` into the filesystem broker of the worker that uses `var_dir`."""
+    # The broker folders as lms/settings.py lays them out under AULA_VAR_DIR.
+    transport_options = {
+        "data_folder_in": str(var_dir / "celery" / "queue"),
+        "data_folder_out": str(var_dir / "celery" / "queue"),
+        "processed_folder": str(var_dir / "celery" / "processed"),
+    }
+    with Connection("filesystem://", transport_options=transport_options) as broker:
+        heartbeat_task.apply_async(args=[token], connection=broker)
+
+
+def file_cache(var_dir: Path) -> FileBasedCache:
+    """The file cache of the processes that use `var_dir` (the embedded default)."""
+    return FileBasedCache(str(var_dir / "cache" / "django"), {})
