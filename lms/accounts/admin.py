@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
@@ -10,7 +12,8 @@ from lms.accounts.models import User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+# Django's stubs bind UserAdmin to AbstractUser; ours is AbstractBaseUser, hence Any.
+class UserAdmin(DjangoUserAdmin[Any]):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     fieldsets = (

@@ -6,7 +6,7 @@ Forms check the shape of what was typed; the services in `lms.accounts.services`
 from __future__ import annotations
 
 import zoneinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -27,6 +27,15 @@ TIME_ZONE_CHOICES = [
 ]
 
 
+if TYPE_CHECKING:
+    # Generic in Django's stubs only; at run time they take no type parameter.
+    _SetPasswordMixin = SetPasswordMixin[User]
+    _SetUnusablePasswordMixin = SetUnusablePasswordMixin[User]
+else:
+    _SetPasswordMixin = SetPasswordMixin
+    _SetUnusablePasswordMixin = SetUnusablePasswordMixin
+
+
 def _email_free(email: str, *, exclude_id: int | None) -> str:
     try:
         return user_email_check_free(email=email, exclude_id=exclude_id)
@@ -39,7 +48,7 @@ def _email_widget() -> forms.EmailInput:
     return forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none"})
 
 
-class SignUpForm(SetPasswordMixin, forms.Form):
+class SignUpForm(_SetPasswordMixin, forms.Form):
     email = forms.EmailField(label="E-mail address", widget=_email_widget())
     display_name = forms.CharField(
         label="Your name",
@@ -55,7 +64,8 @@ class SignUpForm(SetPasswordMixin, forms.Form):
         return _email_free(self.cleaned_data["email"], exclude_id=None)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self.validate_passwords()
         # The similarity validator compares the password with the e-mail and the name.
         candidate = User(
@@ -98,7 +108,9 @@ class _AdminEmailMixin:
         return _email_free(email, exclude_id=self.instance.pk)
 
 
-class UserAdminCreationForm(_AdminEmailMixin, SetUnusablePasswordMixin, BaseUserCreationForm):
+class UserAdminCreationForm(
+    _AdminEmailMixin, _SetUnusablePasswordMixin, BaseUserCreationForm[User]
+):
     usable_password = SetUnusablePasswordMixin.create_usable_password_field()
 
     class Meta:
@@ -112,7 +124,7 @@ class UserAdminCreationForm(_AdminEmailMixin, SetUnusablePasswordMixin, BaseUser
         self.fields["password2"].required = False
 
 
-class UserAdminChangeForm(_AdminEmailMixin, UserChangeForm):
+class UserAdminChangeForm(_AdminEmailMixin, UserChangeForm[User]):
     time_zone = forms.ChoiceField(label="Time zone", choices=TIME_ZONE_CHOICES)
 
     class Meta:

@@ -28,7 +28,7 @@ from lms.assignments.models import (
     Submission,
 )
 from lms.assignments.services import assignment_create, assignment_publish
-from lms.core.admin import refusal_text
+from lms.core.admin import acting_user, refusal_text
 from lms.core.forms import LinesField
 from lms.courses.admin import LATE_POLICY_FIELDS
 from lms.grading.services import assignment_grades_release
@@ -47,7 +47,7 @@ ASSIGNMENT_ADD_FIELDS = (
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(admin.ModelAdmin[Category]):
     list_display = ("name", "course", "weight", "position")
     list_select_related = ("course",)
     list_filter = ("course__term",)
@@ -55,7 +55,7 @@ class CategoryAdmin(admin.ModelAdmin):
     autocomplete_fields = ("course",)
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(admin.TabularInline[Question, Assignment]):
     model = Question
     fields = ("position", "kind", "prompt", "points")
     extra = 0
@@ -63,7 +63,7 @@ class QuestionInline(admin.TabularInline):
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
 
-class ExtensionInline(admin.TabularInline):
+class ExtensionInline(admin.TabularInline[Extension, Assignment]):
     """Extensions given. The student is shown, not edited: see `EnrollmentInline` for why."""
 
     model = Extension
@@ -78,7 +78,7 @@ class ExtensionInline(admin.TabularInline):
         return False
 
 
-class ExtensionAddInline(admin.TabularInline):
+class ExtensionAddInline(admin.TabularInline[Extension, Assignment]):
     """An empty row to give a student an extension, with a search box for the student."""
 
     model = Extension
@@ -93,7 +93,7 @@ class ExtensionAddInline(admin.TabularInline):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(admin.ModelAdmin[Assignment]):
     list_display = (
         "title",
         "course",
@@ -133,14 +133,14 @@ class AssignmentAdmin(admin.ModelAdmin):
         return self.fieldsets[:3]
 
     def save_model(
-        self, request: HttpRequest, obj: Assignment, form: forms.ModelForm, change: bool
+        self, request: HttpRequest, obj: Assignment, form: forms.ModelForm[Assignment], change: bool
     ) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
         data = form.cleaned_data
         created = assignment_create(
-            actor=request.user,  # type: ignore[arg-type]  # admin users are Users
+            actor=acting_user(request),
             course=data["course"],
             title=data["title"],
             category=data["category"],
@@ -167,7 +167,7 @@ class AssignmentAdmin(admin.ModelAdmin):
         for assignment in queryset.select_related("course"):
             try:
                 assignment_publish(
-                    actor=request.user,  # type: ignore[arg-type]  # admin users are Users
+                    actor=acting_user(request),
                     assignment=assignment,
                     published=published,
                 )
@@ -181,21 +181,24 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="questions", ordering="question_count")
     def question_count(self, assignment: Assignment) -> int:
-        return assignment.question_count  # type: ignore[attr-defined]  # annotated above
+        count: int = assignment.question_count  # type: ignore[attr-defined]  # annotated above
+        return count
 
     @admin.action(description="Release grades", permissions=["change"])
     def release_grades(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
         released = 0
         for assignment in queryset.select_related("course"):
             try:
-                released += assignment_grades_release(actor=request.user, assignment=assignment)
+                released += assignment_grades_release(
+                    actor=acting_user(request), assignment=assignment
+                )
             except (ValidationError, PermissionDenied) as exc:
                 self.message_user(request, f"{assignment}: {refusal_text(exc)}", messages.ERROR)
         self.message_user(request, f"{released} grade(s) released.", messages.SUCCESS)
 
 
 @admin.register(Extension)
-class ExtensionAdmin(admin.ModelAdmin):
+class ExtensionAdmin(admin.ModelAdmin[Extension]):
     list_display = ("student", "assignment", "due_at", "lock_at", "extra_attempts")
     list_select_related = ("student", "assignment")
     search_fields = ("student__email", "student__display_name", "assignment__title")
@@ -203,7 +206,7 @@ class ExtensionAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
 
 
-class QuestionAdminForm(forms.ModelForm):
+class QuestionAdminForm(forms.ModelForm[Question]):
     reference_answers = LinesField(
         help_text="One per line. Model answers, for AI scoring and feedback."
     )
@@ -233,13 +236,13 @@ class QuestionAdminForm(forms.ModelForm):
         )
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(admin.TabularInline[Choice, Question]):
     model = Choice
     fields = ("position", "text", "is_correct")
     extra = 0
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(admin.TabularInline[Criterion, Question]):
     model = Criterion
     fields = ("position", "title", "description")
     extra = 0
@@ -247,7 +250,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(admin.ModelAdmin[Question]):
     form = QuestionAdminForm
     list_display = ("short_prompt", "assignment", "course", "kind", "points", "position")
     list_select_related = ("assignment__course",)
@@ -284,7 +287,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Choice)
-class ChoiceAdmin(admin.ModelAdmin):
+class ChoiceAdmin(admin.ModelAdmin[Choice]):
     list_display = ("text", "question", "is_correct", "position")
     list_select_related = ("question",)
     list_filter = ("is_correct",)
@@ -292,14 +295,14 @@ class ChoiceAdmin(admin.ModelAdmin):
     autocomplete_fields = ("question",)
 
 
-class LevelInline(admin.TabularInline):
+class LevelInline(admin.TabularInline[Level, Criterion]):
     model = Level
     fields = ("position", "title", "points", "description")
     extra = 0
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(admin.ModelAdmin[Criterion]):
     list_display = ("title", "question", "position")
     list_select_related = ("question",)
     search_fields = ("title", "question__prompt")
@@ -308,14 +311,14 @@ class CriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Level)
-class LevelAdmin(admin.ModelAdmin):
+class LevelAdmin(admin.ModelAdmin[Level]):
     list_display = ("title", "criterion", "points", "position")
     list_select_related = ("criterion",)
     search_fields = ("title", "criterion__title")
     autocomplete_fields = ("criterion",)
 
 
-class AnswerInline(admin.TabularInline):
+class AnswerInline(admin.TabularInline[Answer, Submission]):
     model = Answer
     fields = ("question", "text", "number")
     readonly_fields = ("question",)
@@ -330,7 +333,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(admin.ModelAdmin[Submission]):
     list_display = (
         "student",
         "assignment",
@@ -350,7 +353,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
+class AnswerAdmin(admin.ModelAdmin[Answer]):
     list_display = ("id", "student", "question", "short_text", "number", "grade_state")
     list_select_related = ("submission__student", "question", "grade")
     list_filter = ("question__kind",)

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from lms.accounts.models import User
-from lms.core.admin import refusal_text
+from lms.core.admin import acting_user, refusal_text
 from lms.grading.models import Grade, GradeEvent
 from lms.grading.services import grade_release, grade_retract
 
@@ -34,7 +34,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class GradeEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class GradeEventInline(ReadOnlyAdminMixin, admin.TabularInline[GradeEvent, Grade]):
     model = GradeEvent
     fields = (
         "created_at",
@@ -54,7 +54,7 @@ class GradeEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Grade)
-class GradeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class GradeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Grade]):
     list_display = (
         "answer",
         "student",
@@ -111,7 +111,7 @@ class GradeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         done = 0
         for grade in queryset:
             try:
-                move(request.user, grade)  # type: ignore[arg-type]  # admin users are Users
+                move(acting_user(request), grade)
             except (ValidationError, PermissionDenied) as exc:
                 self.message_user(request, f"Grade {grade.pk}: {refusal_text(exc)}", messages.ERROR)
             else:
@@ -120,7 +120,7 @@ class GradeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(GradeEvent)
-class GradeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class GradeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[GradeEvent]):
     list_display = (
         "created_at",
         "grade",
