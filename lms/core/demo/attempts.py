@@ -19,6 +19,7 @@ from django.utils import timezone
 from lms.accounts.models import User
 from lms.assignments.models import Answer, Assignment, Level, Question
 from lms.assignments.services import (
+    Answers,
     extension_grant,
     submission_save_draft,
     submission_submit,
@@ -118,13 +119,13 @@ def _work(
     timeline: Timeline,
     *,
     n_students: int,
-) -> list[tuple[Slot, dict[int, dict[str, Any]]]]:
+) -> list[tuple[Slot, Answers]]:
     """Every attempt with its answers, in the order the attempts were submitted."""
     # Two generators: what students answer never depends on the hour the seed runs, even though
     # the times of an open assignment's attempts do (they must all lie before it). Answers are
     # drawn in class-list order, and only then are the attempts put in time order.
     answers_rng, times_rng = random.Random(f"{spec.title}/answers"), random.Random(spec.title)
-    work = [
+    work: list[tuple[Slot, Answers]] = [
         (slot, {question.id: _response(q, question, slot, answers_rng) for q, question in pairs})
         for slot in _slots(spec, times_rng, timeline, n_students=n_students)
     ]

@@ -121,7 +121,7 @@ def _seed(*args: str) -> str:
 def _dump() -> dict[str, list[dict[str, Any]]]:
     """Every row of every table Django knows (through tables too), every column, by primary key."""
     return {
-        model._meta.label: list(model.objects.order_by("pk").values())
+        model._meta.label: list(model._default_manager.order_by("pk").values())
         for model in apps.get_models(include_auto_created=True)
     }
 
@@ -156,6 +156,10 @@ def _assert_issue_counts(course: Course) -> None:
 def _assert_the_story(course: Course) -> None:
     now = timezone.now()
     past, homework, project = course.assignments.order_by("position")
+    assert past.due_at is not None
+    assert homework.opens_at is not None
+    assert homework.due_at is not None
+    assert project.opens_at is not None
     assert past.due_at < now
     assert past.submissions.filter(is_late=True).exists()
     assert not Grade.objects.filter(
