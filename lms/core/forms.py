@@ -33,11 +33,14 @@ class LinesField(forms.CharField):
         return self.to_python(initial or []) != self.to_python(data)
 
 
-def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+def add_service_errors(
+    form: forms.BaseForm, error: ValidationError, *, default_field: str | None = None
+) -> None:
     """Show a service's ValidationError on the form: on the field it names when the form has one,
-    otherwise above the form, so that nothing the service said is lost."""
+    else on `default_field` (where the form has one obvious culprit), else above the form, so that
+    nothing the service said is lost."""
     if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
+        form.add_error(default_field, error)
         return
     for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+        form.add_error(field if field in form.fields else default_field, errors)

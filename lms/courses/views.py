@@ -30,7 +30,7 @@ def join(request: HttpRequest) -> HttpResponse:
         try:
             enrollment = course_join(user=_user(request), code=form.cleaned_data["code"])
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            add_service_errors(form, exc, default_field="code")
         else:
             messages.success(request, f"You joined {enrollment.course}.")
             return redirect("courses:detail", course_id=enrollment.course_id)

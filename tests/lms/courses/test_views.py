@@ -41,8 +41,9 @@ def _refused_join(client: Client, user: User, code: str) -> str:
     assert response.status_code == 200
     assert db_state() == before
     assert f'value="{code}"' in response.content.decode()
-    errors = response.context["form"].errors
-    return " ".join(errors.get("code", []) + errors.get("__all__", []))
+    # On the code field, so that the input is marked invalid and described by the message.
+    assert 'aria-invalid="true"' in response.content.decode()
+    return " ".join(response.context["form"].errors["code"])
 
 
 def test_join_with_a_wrong_code(client: Client, course: Course, outsider: User) -> None:
