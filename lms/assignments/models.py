@@ -96,7 +96,7 @@ class Assignment(LatePolicyFields):
             raise ValidationError({"due_at": "The due time must come after the opening time."})
         if self.due_at and self.lock_at and self.lock_at < self.due_at:
             raise ValidationError({"lock_at": "The closing time must come after the due time."})
-        if self.category_id and self.category.course_id != self.course_id:
+        if self.category is not None and self.category.course_id != self.course_id:
             raise ValidationError({"category": "This category belongs to another course."})
 
     @property
