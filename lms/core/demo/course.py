@@ -21,8 +21,8 @@ DESCRIPTION = """\
 Year 8 science with Ms Marsh. This term: **cells and energy**, then **our restless Earth**
 (plates, earthquakes and volcanoes), then **rocks**.
 
-- Homework is due on Fridays at 5 pm.
-- Late work loses 10% a day, down to half marks at most.
+- Work is due at 5 pm on the day shown.
+- Late work loses 10% a day unless the assignment says otherwise, down to half marks at most.
 - Stuck? Ask in class, or write to teacher@example.com.
 """
 COURSE_LATE_POLICY: dict[str, object] = {

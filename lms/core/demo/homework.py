@@ -12,7 +12,8 @@ HOMEWORK = Assignment(
     category="Homework",
     instructions=(
         "Use your notes on plate tectonics and the map on page 42 of the textbook. You have "
-        "**three attempts**: read the feedback after each one and improve your answers."
+        "**three attempts**: read the feedback after each one and improve your answers. Late "
+        "work loses 5% a day."
     ),
     opens_day=-5,
     due_day=6,

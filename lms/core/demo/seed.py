@@ -98,8 +98,8 @@ def demo_seed(*, password: str, reset: bool = False, now: datetime | None = None
     taken = list(User.objects.filter(email__in=demo_emails()).values_list("email", flat=True))
     if taken:
         raise ValidationError(
-            f"Demo accounts exist without the demo course ({', '.join(sorted(taken)[:3])}...). "
-            "Run seed_demo --reset to delete and recreate them."
+            f"{len(taken)} demo account(s) exist without the demo course, {min(taken)} among "
+            "them. Run seed_demo --reset to delete and recreate them."
         )
     before = _row_counts()
     timeline = Timeline.around(now or timezone.now(), ZoneInfo(people.TIME_ZONE))
@@ -135,8 +135,9 @@ def demo_seed(*, password: str, reset: bool = False, now: datetime | None = None
 
 
 def _create_people(password: str, *, joined: datetime) -> tuple[User, list[User]]:
-    # Hashing is deliberately slow (about a third of a second each): hash the shared demo
-    # password once and give every demo account that hash, then insert them in one query.
+    # Not `user_sign_up`: it hashes each password, and hashing is deliberately slow (about a
+    # third of a second each). The shared demo password is hashed once, every demo account gets
+    # that hash, and all of them go in with one query.
     hashed = make_password(password)
     User.objects.bulk_create(
         User(
