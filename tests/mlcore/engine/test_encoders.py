@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 import torch
 
-from mlcore.engine.encoders import EMBED_DIM, MiniLMTorch, TextEncoder, get_encoder
+from mlcore.engine.encoders import (
+    EMBED_DIM,
+    MAX_BATCH_TOKENS,
+    MiniLMTorch,
+    TextEncoder,
+    _batches,
+    get_encoder,
+)
 from mlcore.engine.models.bert import BertConfig, BertModel, load_safetensors
 from mlcore.engine.tokenizer import MAX_TOKENS, get_tokenizer
 
@@ -114,6 +121,16 @@ def test_batching_and_padding_do_not_change_an_embedding(kind: str) -> None:
     # fp32 with masked attention is exact up to rounding; int8 ONNX quantises activations with
     # one scale per batch tensor, so its neighbours in a batch move an embedding very slightly.
     assert cos.min() >= (0.99999 if kind == "torch" else 0.999)
+
+
+def test_batches_respect_rows_and_token_budget() -> None:
+    lengths = [5, 256, 12, 256, 3, 200, 256, 40] * 20
+    batches = _batches(lengths, batch_size=64)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for b in batches:
+        assert len(b) <= 64
+        assert len(b) * max(lengths[i] for i in b) <= MAX_BATCH_TOKENS
+    assert [len(b) for b in _batches([7] * 10, batch_size=4)] == [4, 4, 2]
 
 
 def test_long_text_is_chunked_and_averaged(onnx_enc: TextEncoder) -> None:
