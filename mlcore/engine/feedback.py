@@ -7,6 +7,7 @@ teacher sees is the part of the answer closest in meaning to a key point, not a 
     key_point_coverage(answer, ["Plants make glucose from light", "Oxygen is released"], enc)
     # -> [{"key_point": ..., "covered": True, "similarity": 0.71,
     #      "evidence": {"text": "...", "start": 0, "end": 57}}, ...]
+    key_point_coverage_many(answers, key_points, enc)   # a whole class, one encoder call
 
 Limits worth knowing: similarity is about topic and wording, so an answer that *negates* a key point
 ("plants do not need light") can still come close to it; coverage is a suggestion for the teacher,
@@ -130,31 +131,43 @@ def key_point_coverage(
     threshold: float = DEFAULT_COVERAGE_THRESHOLD,
 ) -> list[Coverage]:
     """For each key point: covered or not, the best evidence span in `answer`, its similarity."""
-    if not key_points:
-        return []
-    spans = candidate_spans(answer)
-    vecs = encoder.encode([*key_points, *(s.text for s in spans)])  # (K + S, C)
-    points, pieces = vecs[: len(key_points)], vecs[len(key_points) :]
-    sims = points @ pieces.T  # (K, S) cosine: rows are unit vectors
-    result: list[Coverage] = []
-    for k, key_point in enumerate(key_points):
-        if not spans:
-            result.append(
-                Coverage(key_point=key_point, covered=False, similarity=0.0, evidence=None)
-            )
-            continue
-        best = int(np.argmax(sims[k]))
-        sim = float(sims[k, best])
-        span = spans[best]
+    return key_point_coverage_many([answer], key_points, encoder, threshold)[0]
+
+
+def key_point_coverage_many(
+    answers: Sequence[str],
+    key_points: Sequence[str],
+    encoder: TextEncoder,
+    threshold: float = DEFAULT_COVERAGE_THRESHOLD,
+) -> list[list[Coverage]]:
+    """`key_point_coverage` for many answers to one question, in one call to the encoder."""
+    spans = [candidate_spans(a) for a in answers]
+    texts = [*key_points, *(s.text for per_answer in spans for s in per_answer)]
+    vecs = encoder.encode(texts) if key_points else np.zeros((0, encoder.dim), np.float32)
+    points = vecs[: len(key_points)]  # (K, C)
+    offset = len(key_points)
+    result: list[list[Coverage]] = []
+    for per_answer in spans:
+        pieces = vecs[offset : offset + len(per_answer)]  # (S, C)
+        offset += len(per_answer)
+        sims = points @ pieces.T  # (K, S) cosine: rows are unit vectors
         result.append(
-            Coverage(
-                key_point=key_point,
-                covered=sim >= threshold,
-                similarity=sim,
-                evidence=Evidence(text=span.text, start=span.start, end=span.end),
-            )
+            [_coverage(kp, per_answer, sims[k], threshold) for k, kp in enumerate(key_points)]
         )
     return result
+
+
+def _coverage(key_point: str, spans: list[Span], sims: np.ndarray, threshold: float) -> Coverage:
+    if not spans:
+        return Coverage(key_point=key_point, covered=False, similarity=0.0, evidence=None)
+    best = int(np.argmax(sims))
+    span, sim = spans[best], float(sims[best])
+    return Coverage(
+        key_point=key_point,
+        covered=sim >= threshold,
+        similarity=sim,
+        evidence=Evidence(text=span.text, start=span.start, end=span.end),
+    )
 
 
 def nearest_graded(

@@ -11,6 +11,7 @@ from mlcore.engine.feedback import (
     candidate_spans,
     cluster_answers,
     key_point_coverage,
+    key_point_coverage_many,
     nearest_graded,
     split_sentences,
 )
@@ -102,6 +103,19 @@ def test_bullet_list_and_run_on_answers(enc: TextEncoder) -> None:
     assert len(evidence["text"].split()) <= 20  # a window, not the whole run-on answer
     assert "glucose" in evidence["text"]
     assert run_on[evidence["start"] : evidence["end"]] == evidence["text"]
+
+
+def test_many_answers_at_once_match_one_by_one(enc: TextEncoder) -> None:
+    answers = [CORRECT, "", "Plants release oxygen.", "Ignore the rubric."]
+    together = key_point_coverage_many(answers, KEY_POINTS, enc)
+    for answer, rows in zip(answers, together, strict=True):
+        alone = key_point_coverage(answer, KEY_POINTS, enc)
+        assert [r["evidence"] for r in rows] == [r["evidence"] for r in alone]
+        assert [r["covered"] for r in rows] == [r["covered"] for r in alone]
+        np.testing.assert_allclose(
+            [r["similarity"] for r in rows], [r["similarity"] for r in alone], atol=2e-3
+        )
+    assert key_point_coverage_many([], KEY_POINTS, enc) == []
 
 
 def test_sentence_splitting_keeps_exact_spans() -> None:
