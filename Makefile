@@ -43,9 +43,9 @@ worker: install
 	$(PY) -m celery -A lms worker --queues=$(QUEUES) --loglevel=INFO
 
 # A temporary AULA_VAR_DIR keeps the tests' files (cache, broker folders) out of the var/ that
-# `make run` uses.
+# `make run` uses; its static/ exists so that WhiteNoise does not warn in every view test.
 test: install
-	var=$$(mktemp -d) && trap 'rm -rf "$$var"' EXIT && AULA_VAR_DIR=$$var \
+	var=$$(mktemp -d) && trap 'rm -rf "$$var"' EXIT && mkdir "$$var/static" && AULA_VAR_DIR=$$var \
 		$(PY) -m pytest -n $(TEST_WORKERS) --timeout=900 --durations=15 $(PYTEST_ARGS)
 
 lint: install
