@@ -50,7 +50,9 @@ def kt_training_throughput(
 ) -> dict[str, Any]:
     """Time ``epochs`` of DKT training (eval_kt's settings) after one warm-up step."""
     seed_everything(seed)
-    students = synthetic_students(n_interactions=n_interactions, seed=seed)
+    # Fewer interactions (quick runs, tests) keep the real data's interactions per student.
+    n_students = max(1, round(ASSIST2009["students"] * n_interactions / ASSIST2009["interactions"]))
+    students = synthetic_students(n_students, n_interactions, seed=seed)
     loader = KTLoader(make_windows(students, seq_len), batch_size, seed=seed)
     model = DKT(DKTConfig(n_skills=ASSIST2009["skills"], embed_dim=hidden, hidden=hidden))
     cfg = TrainConfig(lr=1e-3, epochs=1, batch_size=batch_size, device=device, seed=seed)

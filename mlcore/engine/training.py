@@ -125,7 +125,7 @@ class CancelCallback(Callback):
 class ProgressBar(Callback):
     """A tqdm bar on stderr over all steps, showing the epoch and the running loss."""
 
-    def __init__(self, desc: str = "train", disable: bool | None = None) -> None:
+    def __init__(self, desc: str = "train", disable: bool = False) -> None:
         self.desc, self.disable = desc, disable
         self._bar: Any = None
 
