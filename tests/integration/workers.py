@@ -140,6 +140,7 @@ def send_heartbeat_over_filesystem(var_dir: Path, token: str) -> None:
         "data_folder_in": str(var_dir / "celery" / "queue"),
         "data_folder_out": str(var_dir / "celery" / "queue"),
         "processed_folder": str(var_dir / "celery" / "processed"),
+        "control_folder": str(var_dir / "celery" / "control"),
     }
     with Connection("filesystem://", transport_options=transport_options) as broker:
         heartbeat_task.apply_async(args=[token], connection=broker)
