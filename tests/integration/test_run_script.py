@@ -105,7 +105,7 @@ def supervisor(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, P
 
 def alive(process: psutil.Process) -> bool:
     try:
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+        return bool(process.is_running() and process.status() != psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return False
 

@@ -54,7 +54,7 @@ def test_heartbeat_over_redis_with_postgres(redis_worker: LiveWorker, redis_queu
     UserFactory.create_batch(3)
     token = uuid.uuid4().hex
     # This process's own Celery app and cache: both point at REDIS_URL, like the worker's.
-    heartbeat_task.apply_async(args=[token], queue=redis_queue)
+    heartbeat_task.apply_async(args=(token,), queue=redis_queue)
 
     try:
         assert_heartbeat_from(redis_worker, wait_for_heartbeat(cache, token))

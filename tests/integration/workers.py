@@ -24,6 +24,7 @@ from django.core.cache.backends.filebased import FileBasedCache
 from django.db import connection
 from kombu import Connection
 
+from lms.celery import app as celery_app
 from lms.core.tasks import heartbeat_task
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,7 +144,7 @@ def send_heartbeat_over_filesystem(var_dir: Path, token: str) -> None:
         "control_folder": str(var_dir / "celery" / "control"),
     }
     with Connection("filesystem://", transport_options=transport_options) as broker:
-        heartbeat_task.apply_async(args=[token], connection=broker)
+        celery_app.send_task(heartbeat_task.name, args=(token,), connection=broker)
 
 
 def file_cache(var_dir: Path) -> FileBasedCache:
