@@ -20,7 +20,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run      install, migrate, seed the demo if the database is empty, serve on $(ADDR) with one worker"
 	@echo "make test     the test suite (services-dependent tests skip without DATABASE_URL/REDIS_URL)"
-	@echo "make lint     ruff check, ruff format --check, djlint, lint-imports, hadolint, mypy"
+	@echo "make lint     ruff check, ruff format --check, djlint (format, lint), lint-imports, hadolint, mypy"
 	@echo "make worker   one more Celery worker (QUEUES=$(QUEUES)), no beat"
 	@echo "make migrate | make seed | make install"
 
@@ -52,6 +52,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint --check templates
+	$(VENV)/bin/djlint --lint templates
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/hadolint docker/Dockerfile docker/Dockerfile.gpu
 	$(VENV)/bin/mypy lms mlcore scripts
