@@ -158,7 +158,8 @@ class MiniLMTorch(nn.Module):
 
 
 def default_threads() -> int:
-    """CPUs this process may use, at most 4 (past that, int8 BERT-mini gains little per call)."""
+    """CPUs this process may use, at most 4, so that worker processes sharing a host do not
+    oversubscribe its cores (each would otherwise start one thread per core)."""
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
