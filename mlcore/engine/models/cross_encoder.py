@@ -24,7 +24,7 @@ from torch import Tensor, nn
 
 from mlcore.engine.checkpoint import register_model
 from mlcore.engine.encoders import MiniLMTorch
-from mlcore.engine.models.heads import HeadConfig, ScoreHead, masked_mean
+from mlcore.engine.models.heads import HeadConfig, ScoreHead, ScoringModel, masked_mean
 
 
 @dataclass
@@ -40,7 +40,9 @@ class CrossEncoderConfig(HeadConfig):
             raise ValueError(f"pooling must be 'mean' or 'cls', not {self.pooling!r}")
 
 
-class CrossEncoderScorer(nn.Module):
+class CrossEncoderScorer(ScoringModel):
+    cfg: CrossEncoderConfig
+
     def __init__(self, cfg: CrossEncoderConfig) -> None:
         super().__init__()
         self.cfg = cfg
@@ -55,12 +57,6 @@ class CrossEncoderScorer(nn.Module):
         pooled = masked_mean(hidden, mask) if self.cfg.pooling == "mean" else hidden[:, 0]
         out: Tensor = self.dropout(pooled)  # (B, C)
         return out
-
-    def loss(self, batch: dict[str, Tensor]) -> Tensor:
-        return self.head.loss(self.features(batch), batch["score"])
-
-    def predict(self, batch: dict[str, Tensor]) -> Tensor:
-        return self.head.scores(self.features(batch))
 
     def param_groups(
         self, lr: float, head_lr: float, layer_decay: float = 1.0, weight_decay: float = 0.01

@@ -90,6 +90,31 @@ class ScoreHead(nn.Module):
         return self.scores_from_output(self(features))
 
 
+class ScoringModel(nn.Module):
+    """Base of every scoring model: `features(batch)` feed a `ScoreHead` (`self.head`).
+
+    It implements the training-loop contract (`loss`, `predict`) on top of `output`, the raw head
+    output that calibration needs (logits before temperature scaling).
+    """
+
+    cfg: HeadConfig
+    head: ScoreHead
+
+    def features(self, batch: dict[str, Tensor]) -> Tensor:
+        raise NotImplementedError
+
+    def output(self, batch: dict[str, Tensor]) -> Tensor:
+        """Raw head output: `(B,)` for regression, `(B, n_levels)` logits for classification."""
+        out: Tensor = self.head(self.features(batch))
+        return out
+
+    def loss(self, batch: dict[str, Tensor]) -> Tensor:
+        return self.head.loss_from_output(self.output(batch), batch["score"])
+
+    def predict(self, batch: dict[str, Tensor]) -> Tensor:
+        return self.head.scores_from_output(self.output(batch))
+
+
 def masked_mean(x: Tensor, mask: Tensor) -> Tensor:
     """Mean over real positions: `(B, T, C)` and `(B, T)` -> `(B, C)`."""
     m = mask.to(x.dtype).unsqueeze(-1)  # (B, T, 1)

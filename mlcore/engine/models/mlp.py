@@ -8,7 +8,14 @@ Without a reference (essays), `v` and the comparison terms are zero and only `u`
 features carry signal.
 
 The model standardises its input with a mean and scale fitted on the training features
-(`fit_normalisation`); both are buffers, so they travel in the checkpoint.
+(`fit_normalisation`); both are buffers, so they travel in the checkpoint. With `ngram_buckets`,
+one more input feature is the prediction of a ridge regression on hashed n-gram TF-IDF (see
+`ngrams.py`), fitted in closed form by `fit_ngram_ridge` before training; its IDF and weights are
+buffers too. The batch then brings `ngram_ids`/`ngram_tf` (bucket ids and sublinear term
+frequencies, padded with tf 0); training rows bring their out-of-fold prediction as `ngram_pred`.
+With a regression head (`ngram_offset`), the ridge's score is also the starting point: the head
+starts at zero and the network learns a correction to it, so early stopping on dev cannot end
+far below the ridge alone.
 
     cfg = MLPConfig(input_dim=features.shape[1], head="regression", min_score=0, max_score=3)
     model = MLPScorer(cfg)
@@ -27,7 +34,12 @@ import torch
 from torch import Tensor, nn
 
 from mlcore.engine.checkpoint import register_model
-from mlcore.engine.models.heads import HeadConfig, ScoreHead
+from mlcore.engine.models.heads import HeadConfig, ScoreHead, ScoringModel
+from mlcore.engine.models.ngrams import (
+    inverse_document_frequency,
+    ridge_with_oof,
+    tfidf_matrix,
+)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
@@ -103,13 +115,23 @@ class MLPConfig(HeadConfig):
     hidden: int = 256
     layers: int = 1
     dropout: float = 0.2
+    ngram_buckets: int = 0  # > 0: add the n-gram ridge prediction as the last input feature
+    ngram_dense: int = 0  # trailing `features` columns the ridge reads too (length features)
+    ngram_offset: bool = True  # regression: the MLP learns a correction to the ridge's score
 
 
-class MLPScorer(nn.Module):
+class MLPScorer(ScoringModel):
     """Standardised features -> `layers` x (Linear, GELU, Dropout) -> score head."""
 
+    cfg: MLPConfig
     feature_mean: Tensor
     feature_scale: Tensor
+    ngram_idf: Tensor
+    ngram_weight: Tensor
+    ngram_bias: Tensor
+    ngram_dense_mean: Tensor
+    ngram_dense_scale: Tensor
+    ngram_dense_weight: Tensor
 
     def __init__(self, cfg: MLPConfig) -> None:
         super().__init__()
@@ -123,6 +145,18 @@ class MLPScorer(nn.Module):
             width = cfg.hidden
         self.body = nn.Sequential(*blocks)
         self.head = ScoreHead(cfg, width)
+        self.offset = bool(cfg.ngram_buckets and cfg.ngram_offset and cfg.head == "regression")
+        if self.offset:
+            # Start exactly at the ridge's prediction; training adds what the n-grams miss.
+            nn.init.zeros_(self.head.linear.weight)
+            nn.init.zeros_(self.head.linear.bias)
+        if cfg.ngram_buckets:
+            self.register_buffer("ngram_idf", torch.ones(cfg.ngram_buckets))
+            self.register_buffer("ngram_weight", torch.zeros(cfg.ngram_buckets))
+            self.register_buffer("ngram_bias", torch.zeros(1))
+            self.register_buffer("ngram_dense_mean", torch.zeros(cfg.ngram_dense))
+            self.register_buffer("ngram_dense_scale", torch.ones(cfg.ngram_dense))
+            self.register_buffer("ngram_dense_weight", torch.zeros(cfg.ngram_dense))
 
     def fit_normalisation(self, features: np.ndarray | Tensor) -> None:
         """Set the input standardisation from training features `(N, input_dim)`."""
@@ -131,16 +165,64 @@ class MLPScorer(nn.Module):
         # Near-constant columns (e.g. reference features when no question has one) stay unscaled.
         self.feature_scale.copy_(x.std(dim=0, unbiased=False).clamp(min=1e-3))
 
+    def fit_ngram_ridge(
+        self,
+        ids: Sequence[np.ndarray],
+        tf: Sequence[np.ndarray],
+        features: np.ndarray,
+        scores: np.ndarray,
+    ) -> np.ndarray:
+        """Fit IDF and ridge on training rows; return their out-of-fold ridge predictions."""
+        if not self.cfg.ngram_buckets:
+            raise ValueError("this MLP has no n-gram part (ngram_buckets=0)")
+        idf = inverse_document_frequency(ids, self.cfg.ngram_buckets)
+        dense = features[:, features.shape[1] - self.cfg.ngram_dense :].astype(np.float64)
+        mean, scale = dense.mean(axis=0), np.maximum(dense.std(axis=0), 1e-3)
+        target = self.head.to_unit(torch.as_tensor(scores, dtype=torch.float64)).numpy()
+        fit = ridge_with_oof(tfidf_matrix(ids, tf, idf), target, (dense - mean) / scale)
+        for name, value in (
+            ("ngram_idf", idf),
+            ("ngram_weight", fit.sparse_weights),
+            ("ngram_dense_mean", mean),
+            ("ngram_dense_scale", scale),
+            ("ngram_dense_weight", fit.dense_weights),
+        ):
+            getattr(self, name).copy_(torch.from_numpy(np.asarray(value)))
+        self.ngram_bias.fill_(fit.intercept)
+        return fit.oof.astype(np.float32)
+
+    def ngram_prediction(self, batch: dict[str, Tensor]) -> Tensor:
+        """The n-gram ridge's prediction `(B,)`: out-of-fold when the batch brings one."""
+        if "ngram_pred" in batch:
+            return batch["ngram_pred"].float()
+        ids = batch["ngram_ids"]  # (B, L); padding has tf 0
+        w = batch["ngram_tf"].float() * self.ngram_idf[ids]  # (B, L) TF-IDF
+        # Character and word n-grams (lower and upper half of the buckets) are unit-length apart.
+        words = ids >= self.cfg.ngram_buckets // 2  # (B, L)
+        sq = w**2
+        norm_w = sq.masked_fill(~words, 0).sum(dim=1, keepdim=True).sqrt()  # (B, 1)
+        norm_c = sq.masked_fill(words, 0).sum(dim=1, keepdim=True).sqrt()  # (B, 1)
+        w = w / torch.where(words, norm_w, norm_c).clamp(min=1e-12)
+        pred = (w * self.ngram_weight[ids]).sum(dim=1) + self.ngram_bias  # (B,)
+        if self.cfg.ngram_dense:
+            dense = batch["features"][:, -self.cfg.ngram_dense :].float()  # (B, D_l)
+            dense = (dense - self.ngram_dense_mean) / self.ngram_dense_scale
+            pred = pred + dense @ self.ngram_dense_weight
+        return pred
+
     def features(self, batch: dict[str, Tensor]) -> Tensor:
-        x = (batch["features"].float() - self.feature_mean) / self.feature_scale  # (B, D)
-        out: Tensor = self.body(x)
+        x = batch["features"].float()  # (B, D - 1) with n-grams, else (B, D)
+        if self.cfg.ngram_buckets:
+            x = torch.cat([x, self.ngram_prediction(batch).unsqueeze(-1)], dim=-1)  # (B, D)
+        out: Tensor = self.body((x - self.feature_mean) / self.feature_scale)
         return out
 
-    def loss(self, batch: dict[str, Tensor]) -> Tensor:
-        return self.head.loss(self.features(batch), batch["score"])
-
-    def predict(self, batch: dict[str, Tensor]) -> Tensor:
-        return self.head.scores(self.features(batch))
+    def output(self, batch: dict[str, Tensor]) -> Tensor:
+        out: Tensor = self.head(self.features(batch))
+        if self.offset:
+            # The ridge predicts on [0, 1]; the regression head's output is pre-sigmoid.
+            out = out + torch.logit(self.ngram_prediction(batch).clamp(0.01, 0.99))
+        return out
 
 
 register_model("scoring_mlp", MLPScorer, MLPConfig)

@@ -23,6 +23,7 @@ from mlcore.engine.models.heads import (
     AttentionPool,
     HeadConfig,
     ScoreHead,
+    ScoringModel,
     masked_max,
     masked_mean,
     minilm_word_embeddings,
@@ -56,7 +57,9 @@ class RNNConfig(HeadConfig):
                 raise ValueError(f"{name} must be one of {allowed}, not {value!r}")
 
 
-class RNNScorer(nn.Module):
+class RNNScorer(ScoringModel):
+    cfg: RNNConfig
+
     def __init__(self, cfg: RNNConfig) -> None:
         super().__init__()
         self.cfg = cfg
@@ -110,12 +113,6 @@ class RNNScorer(nn.Module):
             return answer
         reference = self.encode(self._inputs(batch, "ref_"), batch["ref_attention_mask"])
         return pair_features(answer, reference)
-
-    def loss(self, batch: dict[str, Tensor]) -> Tensor:
-        return self.head.loss(self.features(batch), batch["score"])
-
-    def predict(self, batch: dict[str, Tensor]) -> Tensor:
-        return self.head.scores(self.features(batch))
 
 
 register_model("scoring_rnn", RNNScorer, RNNConfig)

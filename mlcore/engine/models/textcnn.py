@@ -20,6 +20,7 @@ from mlcore.engine.checkpoint import register_model
 from mlcore.engine.models.heads import (
     HeadConfig,
     ScoreHead,
+    ScoringModel,
     masked_max,
     minilm_word_embeddings,
     pair_features,
@@ -43,7 +44,9 @@ class TextCNNConfig(HeadConfig):
         self.kernel_sizes = tuple(self.kernel_sizes)  # JSON gives back a list
 
 
-class TextCNNScorer(nn.Module):
+class TextCNNScorer(ScoringModel):
+    cfg: TextCNNConfig
+
     def __init__(self, cfg: TextCNNConfig) -> None:
         super().__init__()
         self.cfg = cfg
@@ -77,12 +80,6 @@ class TextCNNScorer(nn.Module):
             return answer
         reference = self.encode(batch["ref_input_ids"], batch["ref_attention_mask"])
         return pair_features(answer, reference)
-
-    def loss(self, batch: dict[str, Tensor]) -> Tensor:
-        return self.head.loss(self.features(batch), batch["score"])
-
-    def predict(self, batch: dict[str, Tensor]) -> Tensor:
-        return self.head.scores(self.features(batch))
 
 
 register_model("scoring_textcnn", TextCNNScorer, TextCNNConfig)

@@ -18,7 +18,13 @@ import torch
 from torch import Tensor, nn
 
 from mlcore.engine.checkpoint import register_model
-from mlcore.engine.models.heads import HeadConfig, ScoreHead, masked_mean, minilm_word_embeddings
+from mlcore.engine.models.heads import (
+    HeadConfig,
+    ScoreHead,
+    ScoringModel,
+    masked_mean,
+    minilm_word_embeddings,
+)
 
 
 @dataclass
@@ -43,7 +49,9 @@ class TransformerConfig(HeadConfig):
             raise ValueError(f"pooling must be 'mean' or 'cls', not {self.pooling!r}")
 
 
-class TransformerScorer(nn.Module):
+class TransformerScorer(ScoringModel):
+    cfg: TransformerConfig
+
     def __init__(self, cfg: TransformerConfig) -> None:
         super().__init__()
         self.cfg = cfg
@@ -84,12 +92,6 @@ class TransformerScorer(nn.Module):
         pooled = masked_mean(h, mask) if self.cfg.pooling == "mean" else h[:, 0]  # (B, D)
         out: Tensor = self.dropout(pooled)
         return out
-
-    def loss(self, batch: dict[str, Tensor]) -> Tensor:
-        return self.head.loss(self.features(batch), batch["score"])
-
-    def predict(self, batch: dict[str, Tensor]) -> Tensor:
-        return self.head.scores(self.features(batch))
 
 
 register_model("scoring_transformer", TransformerScorer, TransformerConfig)

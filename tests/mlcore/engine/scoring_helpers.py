@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import random
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
 from mlcore.engine.checkpoint import load_checkpoint, save_checkpoint
 from mlcore.engine.device import seed_everything
+from mlcore.engine.scoring_data import ScoringExample
 from mlcore.engine.training import TrainConfig, evaluate_loss, train
 
 KEY_TOKEN = 1012  # the token whose presence makes an answer correct
@@ -72,3 +77,46 @@ def assert_roundtrip(model: nn.Module, config: Any, batch: dict[str, Tensor], tm
 
 def seeded(seed: int = 0) -> None:
     seed_everything(seed)
+
+
+class BagOfWordsEncoder:
+    """A deterministic stand-in for MiniLM: hashed bag of words, unit rows; counts its calls."""
+
+    dim = 384
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                out[i, zlib.crc32(word.strip(".,!?").encode()) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+
+REFERENCE = "The metal expands when heated, so the gap between the rails closes."
+_GOOD = (
+    "Heat makes the metal expand and the gap closes.",
+    "The rails expand in the heat so the gap gets smaller.",
+    "Metal gets longer when heated, closing the gap.",
+    "Because steel expands with heat, the gap between rails closes.",
+)
+_PARTIAL = ("The metal expands.", "The gap closes in summer.", "Heat changes the rails.")
+_BAD = ("The gap drains rain water.", "I do not know.", "Trains are heavy.", "For the wheels.")
+
+
+def graded_answers(n: int = 60, seed: int = 0) -> list[ScoringExample]:
+    """`n` answers to one question, scored 2 (right), 1 (partly) or 0 (wrong)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        score = i % 3
+        pool = (_BAD, _PARTIAL, _GOOD)[score]
+        answer = rng.choice(pool) + rng.choice(("", " I think.", " That is why.", " Yes."))
+        out.append(
+            ScoringExample("q1", "Why the gap?", (REFERENCE,), answer, float(score), None, str(i))
+        )
+    return out

@@ -1,0 +1,328 @@
+"""The `scoring` evaluation protocols of `python -m mlcore.engine.evaluate scoring`.
+
+- `asap`: the NEA protocol of Taghipour & Ng (2016). Per prompt and fold: train on `train_ids`,
+  select epochs (and, with `--model auto`, the model) on `dev_ids`, report QWK on `test_ids` with
+  predictions rounded and clipped to the prompt's range; the mean over folds per prompt, then
+  the mean over prompts.
+- `semeval`: one model per corpus trained on `train`, selected on a question-grouped dev split
+  of it; accuracy, macro F1 and weighted F1 on each official test split (UA, UQ, UD).
+- `csv`: the `split` column's train/dev/test when present (dev split off train when missing),
+  else 5-fold cross-validation with a random fifth of each training part as dev.
+
+`--model auto` trains every candidate on the training data, then picks, on the dev data, the
+best single model or the best average of two or three of them (an ensemble), and reports the
+pick and every candidate's dev figure. Frozen embeddings and token states are cached under
+`--cache-dir` (keyed by text hash and encoder). A JSON report goes to `--out` and stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from mlcore.engine.device import default_device
+from mlcore.engine.encoders import get_encoder
+from mlcore.engine.inference import FittedScorer, ScoreScale
+from mlcore.engine.scoring import (
+    AUTO_CANDIDATES,
+    evaluate_scores,
+    fit_scoring_model,
+    primary_metric,
+)
+from mlcore.engine.scoring_cache import CachedEncoder, CachedTokenStates
+from mlcore.engine.scoring_data import (
+    ScoringExample,
+    group_split,
+    kfold_indices,
+    random_split,
+    read_asap,
+    read_scoring_csv,
+    read_semeval,
+)
+from mlcore.engine.scoring_features import FAMILIES, MiniLMTokenStates
+from mlcore.engine.training import Callback, TrainState
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `scoring` subcommand's flags."""
+    parser.add_argument("--data", required=True, help="data folder (asap, semeval) or CSV file")
+    parser.add_argument("--format", required=True, choices=("asap", "semeval", "csv"))
+    parser.add_argument("--model", default="auto", choices=(*FAMILIES, "auto"))
+    parser.add_argument("--candidates", default=",".join(AUTO_CANDIDATES), help="for --model auto")
+    parser.add_argument("--loss", default=None, choices=("mse", "ce"), help="default: per format")
+    parser.add_argument("--epochs", type=int, default=None, help="override each model's default")
+    parser.add_argument("--limit", type=int, default=None, help="at most N answers per split")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: auto)")
+    parser.add_argument("--encoder", default="onnx", choices=("onnx", "torch"))
+    parser.add_argument("--ngram-buckets", type=int, default=None, help="MLP n-gram ridge (0: off)")
+    parser.add_argument("--token-input", default="ids", choices=("ids", "hidden"), help="rnn input")
+    parser.add_argument("--max-tokens", type=int, default=None)
+    parser.add_argument("--include-question", action="store_true")
+    parser.add_argument("--model-options", default="{}", help='JSON: {"rnn": {"hidden": 64}}')
+    parser.add_argument("--prompts", default="1,2,3,4", help="asap prompts")
+    parser.add_argument("--folds", default="0,1,2,3,4", help="asap folds")
+    parser.add_argument("--cache-dir", default="var/cache")
+    parser.add_argument("--out", default=None, help="write the JSON report here too")
+
+
+@dataclass
+class Task:
+    """One train/dev/test problem of a protocol, and the group its figures belong to."""
+
+    group: str
+    train: list[ScoringExample]
+    dev: list[ScoringExample]
+    tests: dict[str, list[ScoringExample]]
+    scale: ScoreScale
+
+
+@dataclass
+class Outcome:
+    """What one task produced."""
+
+    test: dict[str, dict[str, float]]
+    pick: list[str]
+    dev: dict[str, float]
+    train_seconds: float
+    predict_seconds: float
+    predicted: int
+    epochs: dict[str, int] = field(default_factory=dict)
+
+
+def _cut(rows: list[ScoringExample], limit: int | None) -> list[ScoringExample]:
+    return rows if limit is None else rows[:limit]
+
+
+def asap_tasks(args: argparse.Namespace) -> list[Task]:
+    data = read_asap(args.data, [int(p) for p in args.prompts.split(",")])
+    tasks = []
+    for prompt in (int(p) for p in args.prompts.split(",")):
+        low, high = data.score_ranges[prompt]
+        for k in (int(f) for f in args.folds.split(",")):
+            fold = data.folds[k]
+            train, dev, test = (
+                _cut(data.select(prompt, ids), args.limit)
+                for ids in (fold.train_ids, fold.dev_ids, fold.test_ids)
+            )
+            tasks.append(Task(f"P{prompt}", train, dev, {"test": test}, ScoreScale(low, high, 1)))
+    return tasks
+
+
+def semeval_tasks(args: argparse.Namespace) -> list[Task]:
+    rows = read_semeval(args.data)
+    tasks = []
+    for corpus in ("beetle", "sciEntsBank"):
+        train_all = [e for e in rows if e.split == f"{corpus}/train"]
+        train, dev = group_split(train_all, dev_fraction=0.2, seed=args.seed)
+        splits = sorted({e.split for e in rows if e.split and e.split.startswith(corpus)})
+        tests = {
+            s: _cut([e for e in rows if e.split == s], args.limit)
+            for s in splits
+            if not s.endswith("/train")
+        }
+        tasks.append(
+            Task(corpus, _cut(train, args.limit), _cut(dev, args.limit), tests, ScoreScale(0, 1, 1))
+        )
+    return tasks
+
+
+def csv_tasks(args: argparse.Namespace) -> list[Task]:
+    rows = read_scoring_csv(args.data)
+    scale = ScoreScale.infer([e.score for e in rows])
+    if any(e.split for e in rows):
+        by = {
+            name: [e for e in rows if (e.split or "").lower() == name] for name in ("train", "test")
+        }
+        dev = [e for e in rows if (e.split or "").lower() in ("dev", "val", "validation")]
+        train = by["train"]
+        if not dev:
+            train, dev = random_split(train, 0.2, args.seed)
+        return [
+            Task(
+                "split", _cut(train, args.limit), _cut(dev, args.limit), {"test": by["test"]}, scale
+            )
+        ]
+    tasks = []
+    for k, (train_idx, test_idx) in enumerate(kfold_indices(len(rows), 5, args.seed)):
+        train, dev = random_split([rows[i] for i in train_idx], 0.2, args.seed + k)
+        test = [rows[i] for i in test_idx]
+        tasks.append(Task(f"fold{k}", _cut(train, args.limit), dev, {"test": test}, scale))
+    return tasks
+
+
+class _EpochPostfix(Callback):
+    """Shows the running model and epoch on the progress bar."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar, self.label = bar, ""
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        row = state.history[-1]
+        score = row.get("val_score", float("nan"))
+        self.bar.set_postfix_str(f"{self.label} epoch {state.epoch} dev {score:.3f}")
+
+
+def _texts(rows: Sequence[ScoringExample]) -> tuple[list[str], list[list[str]], list[str]]:
+    return [e.answer for e in rows], [list(e.references) for e in rows], [e.question for e in rows]
+
+
+def _scores(rows: Sequence[ScoringExample]) -> np.ndarray:
+    return np.array([e.score for e in rows], dtype=np.float64)
+
+
+def pick_subset(
+    dev_preds: dict[str, np.ndarray], y_dev: np.ndarray, scale: ScoreScale, max_size: int = 3
+) -> tuple[list[str], dict[str, float]]:
+    """The single model or mean of 2-3 models with the best dev figure; every subset's figure."""
+    metric = primary_metric(scale)
+    key = "rmse" if metric == "neg_rmse" else metric
+    sign = -1.0 if metric == "neg_rmse" else 1.0
+    figures: dict[str, float] = {}
+    for size in range(1, min(max_size, len(dev_preds)) + 1):
+        for names in itertools.combinations(sorted(dev_preds), size):
+            mean = np.mean([dev_preds[n] for n in names], axis=0)
+            figures["+".join(names)] = evaluate_scores(y_dev, mean, scale)[key]
+    best = max(figures, key=lambda n: sign * figures[n])
+    return best.split("+"), figures
+
+
+def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., FittedScorer]) -> Outcome:
+    started = time.perf_counter()
+    fitted: dict[str, FittedScorer] = {}
+    fit(task, lambda name, scorer: fitted.setdefault(name, scorer))
+    train_seconds = time.perf_counter() - started
+    y_dev = _scores(task.dev)
+    dev_preds = {n: s.predict_scores(*_texts(task.dev)) for n, s in fitted.items()}
+    pick, dev = pick_subset(dev_preds, y_dev, task.scale, 3 if args.model == "auto" else 1)
+    test: dict[str, dict[str, float]] = {}
+    t0, predicted = time.perf_counter(), 0
+    for name, rows in task.tests.items():
+        preds = np.mean([fitted[n].predict_scores(*_texts(rows)) for n in pick], axis=0)
+        test[name] = evaluate_scores(_scores(rows), preds, task.scale)
+        predicted += len(rows)
+    epochs = {n: s.report["best_epoch"] for n, s in fitted.items()}
+    return Outcome(test, pick, dev, train_seconds, time.perf_counter() - t0, predicted, epochs)
+
+
+_FORMAT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "asap": {"loss": "mse", "use_reference": False, "ngram_buckets": 1 << 20, "max_tokens": 512},
+    "semeval": {"loss": "ce", "use_reference": True, "ngram_buckets": 0, "max_tokens": 128},
+    "csv": {"loss": "mse", "use_reference": True, "ngram_buckets": 0, "max_tokens": 256},
+}
+_TASKS: dict[str, Callable[[argparse.Namespace], list[Task]]] = {
+    "asap": asap_tasks,
+    "semeval": semeval_tasks,
+    "csv": csv_tasks,
+}
+
+
+def _fitter(args: argparse.Namespace, progress: _EpochPostfix) -> Callable[..., FittedScorer]:
+    """A function fitting the requested model(s) on a task with the run's settings."""
+    defaults = _FORMAT_DEFAULTS[args.format]
+
+    def pick(flag: Any, key: str) -> Any:
+        return defaults[key] if flag is None else flag
+
+    input_options = {
+        "encoder": args.encoder,
+        "use_reference": defaults["use_reference"],
+        "include_question": args.include_question,
+        "token_input": args.token_input,
+        "max_tokens": pick(args.max_tokens, "max_tokens"),
+        "ngram_buckets": pick(args.ngram_buckets, "ngram_buckets"),
+    }
+    overrides: dict[str, Any] = {"seed": args.seed, "device": args.device}
+    if args.epochs is not None:
+        overrides["epochs"] = args.epochs
+    candidates = args.candidates.split(",") if args.model == "auto" else [args.model]
+    encoder = CachedEncoder(get_encoder(args.encoder), args.cache_dir, f"minilm-{args.encoder}")
+    states = CachedTokenStates(MiniLMTokenStates(), args.cache_dir, "minilm-torch-last")
+
+    def fit(task: Task, on_candidate: Callable[[str, FittedScorer], None]) -> FittedScorer:
+        def announce(name: str, scorer: FittedScorer) -> None:
+            progress.label = f"{task.group} done {name}"
+            on_candidate(name, scorer)
+
+        return fit_scoring_model(
+            task.train,
+            family="auto",
+            loss=pick(args.loss, "loss"),
+            callbacks=[progress],
+            val_examples=task.dev,
+            scale=task.scale,
+            train_overrides=overrides,
+            input_options=input_options,
+            model_options=json.loads(args.model_options),
+            candidates=candidates,
+            encoder=encoder,
+            states=states,
+            seed=args.seed,
+            on_candidate=announce,
+        )
+
+    return fit
+
+
+def _mean_metrics(rows: Sequence[dict[str, float]]) -> dict[str, float]:
+    keys = sorted(set.intersection(*(set(r) for r in rows)))
+    return {k: float(np.mean([r[k] for r in rows])) for k in keys}
+
+
+def _aggregate(fmt: str, done: list[tuple[Task, Outcome]]) -> dict[str, Any]:
+    per_unit: dict[str, list[dict[str, float]]] = {}
+    for task, outcome in done:
+        for name, figures in outcome.test.items():
+            unit = name if fmt == "semeval" else task.group
+            per_unit.setdefault(unit, []).append(figures)
+    groups: dict[str, Any] = {}
+    for unit, rows in per_unit.items():
+        groups[unit] = _mean_metrics(rows)
+        if len(rows) > 1:
+            groups[unit]["folds"] = rows
+    means = _mean_metrics([{k: v for k, v in g.items() if k != "folds"} for g in groups.values()])
+    return {"groups": groups, "mean": means}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the protocol of `args.format`; return (and write to `--out`) the JSON report."""
+    tasks = _TASKS[args.format](args)
+    bar = tqdm(tasks, desc=f"scoring {args.format}", unit="task", dynamic_ncols=True)
+    progress = _EpochPostfix(bar)
+    fit = _fitter(args, progress)
+    done: list[tuple[Task, Outcome]] = []
+    for task in bar:
+        progress.label = task.group
+        done.append((task, run_task(task, args, fit)))
+    bar.close()
+    predicted = sum(o.predicted for _, o in done)
+    report = {
+        "task": "scoring",
+        "data": str(args.data),
+        "format": args.format,
+        "model": args.model,
+        "command": getattr(args, "command", None),
+        "metrics": _aggregate(args.format, done),
+        "picks": [
+            {"group": t.group, "pick": o.pick, "dev": o.dev, "best_epochs": o.epochs}
+            for t, o in done
+        ],
+        "train_seconds": sum(o.train_seconds for _, o in done),
+        "inference_items_per_second": predicted
+        / max(sum(o.predict_seconds for _, o in done), 1e-9),
+        "device": str(default_device(args.device)),
+        "settings": {k: v for k, v in vars(args).items() if k not in ("command", "func")},
+    }
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report

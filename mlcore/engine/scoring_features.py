@@ -1,0 +1,283 @@
+"""From texts to scoring-model inputs: one `Featurizer` per model family, and padded batches.
+
+Every family reads the same three lists (answers, the references of each answer, optionally the
+question) and turns them into the batch keys its model reads:
+
+| family | keys |
+| --- | --- |
+| `mlp` | `features` (frozen sentence embeddings + lexical features), `ngram_ids`/`ngram_tf` |
+| `textcnn`, `rnn` | `input_ids` (or frozen token `hidden` states), `ref_input_ids`/`ref_hidden` |
+| `transformer`, `cross_encoder` | `input_ids`, `token_type_ids` of `[CLS] reference [SEP] answer` |
+
+With several references, token families use the one whose sentence embedding is closest to the
+answer (the MLP sees that one and the cosine statistics of all). Truncation is explicit: an answer
+is cut at `max_chars` characters and, for token families, at `max_tokens` tokens; `truncated`
+says which answers were cut. `ScoringLoader` pads each batch to its own longest row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import torch
+
+from mlcore.engine.encoders import MiniLMTorch, TextEncoder, get_encoder
+from mlcore.engine.models.mlp import lexical_features, pair_embedding_features
+from mlcore.engine.models.ngrams import ngram_term_frequencies
+from mlcore.engine.tokenizer import MAX_TOKENS, get_tokenizer
+
+FAMILIES = ("mlp", "textcnn", "rnn", "transformer", "cross_encoder")
+Family = Literal["mlp", "textcnn", "rnn", "transformer", "cross_encoder"]
+Inputs = dict[str, Any]
+
+# Keys padded into a (B, T) mask when batched, and the mask each one fills.
+_MASK_OF = {
+    "input_ids": "attention_mask",
+    "hidden": "attention_mask",
+    "ref_input_ids": "ref_attention_mask",
+    "ref_hidden": "ref_attention_mask",
+}
+
+
+@dataclass
+class InputSpec:
+    """How texts become inputs; saved with the model so inference repeats it exactly."""
+
+    family: Family = "mlp"
+    encoder: Literal["onnx", "torch"] = "onnx"  # sentence encoder (features, closest reference)
+    use_reference: bool = True
+    include_question: bool = False  # prepend the question to the reference side
+    token_input: Literal["ids", "hidden"] = "ids"  # rnn: WordPiece ids or frozen MiniLM states
+    max_tokens: int = MAX_TOKENS
+    max_chars: int = 20_000
+    ngram_buckets: int = 0  # mlp: hashed n-gram TF-IDF buckets (0: off)
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"unknown model family {self.family!r}; expected one of {FAMILIES}")
+
+
+class TokenStates(Protocol):
+    """Frozen token-level hidden states of a text encoder."""
+
+    def states(self, texts: Sequence[str], max_tokens: int) -> list[np.ndarray]:
+        """`(T_i, C)` float16 states per text, at most `max_tokens` rows each."""
+        ...
+
+
+class MiniLMTokenStates:
+    """MiniLM's last hidden states, long texts run in 256-token windows and concatenated."""
+
+    def __init__(self, encoder: MiniLMTorch | None = None) -> None:
+        self._encoder = encoder
+
+    def states(self, texts: Sequence[str], max_tokens: int) -> list[np.ndarray]:
+        encoder = self._encoder or get_encoder("torch")
+        if not isinstance(encoder, MiniLMTorch):
+            raise TypeError("token states need the PyTorch MiniLM")
+        tok = get_tokenizer()
+        per_text = tok.chunk_many(texts, MAX_TOKENS)
+        flat = [(i, ids) for i, chunks in enumerate(per_text) for ids in chunks]
+        order = sorted(range(len(flat)), key=lambda k: len(flat[k][1]))
+        done: list[np.ndarray | None] = [None] * len(flat)
+        with torch.inference_mode():
+            for start in range(0, len(order), 32):
+                idx = order[start : start + 32]
+                feed = tok.pad([flat[k][1] for k in idx]).as_torch(encoder.device)
+                hidden = encoder(**feed)  # (B, T, C)
+                for row, k in enumerate(idx):
+                    done[k] = hidden[row, : len(flat[k][1])].float().cpu().numpy()
+        out: list[list[np.ndarray]] = [[] for _ in texts]
+        for k, (i, _) in enumerate(flat):
+            chunk = done[k]
+            assert chunk is not None
+            out[i].append(chunk)
+        return [np.concatenate(parts)[:max_tokens].astype(np.float16) for parts in out]
+
+
+class Featurizer:
+    """Turns (answers, references, questions) into the inputs of one model family."""
+
+    def __init__(
+        self, spec: InputSpec, encoder: TextEncoder | None = None, states: TokenStates | None = None
+    ) -> None:
+        self.spec = spec
+        self.encoder = encoder
+        self.token_states = states
+
+    def _encoder(self) -> TextEncoder:
+        return self.encoder or get_encoder(self.spec.encoder)
+
+    def _states(self) -> TokenStates:
+        if self.token_states is None:
+            self.token_states = MiniLMTokenStates()
+        return self.token_states
+
+    def inputs(
+        self,
+        answers: Sequence[str],
+        references: Sequence[Sequence[str]],
+        questions: Sequence[str] | None = None,
+    ) -> tuple[Inputs, np.ndarray]:
+        """Model inputs of every answer and a `(N,)` bool array: was the answer truncated."""
+        if len(references) != len(answers) or (
+            questions is not None and len(questions) != len(answers)
+        ):
+            raise ValueError("answers, references and questions must have the same length")
+        cut = np.array([len(a) > self.spec.max_chars for a in answers])
+        answers = [a[: self.spec.max_chars] for a in answers]
+        refs = [list(r) if self.spec.use_reference else [] for r in references]
+        if self.spec.family == "mlp":
+            return self._mlp(answers, refs), cut
+        best = self._closest_references(answers, refs)
+        if questions is not None and self.spec.include_question:
+            best = [f"{q} {r}".strip() for q, r in zip(questions, best, strict=True)]
+        tokens, cut_tokens = self._tokens(answers, best)
+        return tokens, cut | cut_tokens
+
+    def _mlp(self, answers: list[str], refs: list[list[str]]) -> Inputs:
+        encoder = self._encoder()
+        unique = sorted({r for rs in refs for r in rs})
+        vecs = encoder.encode(answers + unique)  # one batched encoder call
+        answer_vecs, ref_table = vecs[: len(answers)], vecs[len(answers) :]
+        index = {r: i for i, r in enumerate(unique)}
+        per_answer = [ref_table[[index[r] for r in rs]] for rs in refs]
+        dense = np.concatenate(
+            [pair_embedding_features(answer_vecs, per_answer), lexical_features(answers)], axis=1
+        )
+        inputs: Inputs = {"features": dense}
+        if self.spec.ngram_buckets:
+            grams = ngram_term_frequencies(answers, self.spec.ngram_buckets)
+            inputs["ngram_ids"] = [ids for ids, _ in grams]
+            inputs["ngram_tf"] = [tf for _, tf in grams]
+        return inputs
+
+    def _closest_references(self, answers: list[str], refs: list[list[str]]) -> list[str]:
+        if not self.spec.use_reference:
+            return [""] * len(answers)
+        if all(len(r) <= 1 for r in refs):
+            return [r[0] if r else "" for r in refs]
+        unique = sorted({r for rs in refs for r in rs})
+        vecs = self._encoder().encode(answers + unique)
+        index = {r: len(answers) + i for i, r in enumerate(unique)}
+        best = []
+        for i, rs in enumerate(refs):
+            sims = [float(vecs[index[r]] @ vecs[i]) for r in rs]
+            best.append(rs[int(np.argmax(sims))] if rs else "")
+        return best
+
+    def _tokens(self, answers: list[str], refs: list[str]) -> tuple[Inputs, np.ndarray]:
+        tok, spec = get_tokenizer(), self.spec
+        lengths = np.array([len(ids) for ids in tok.token_ids(answers)])
+        if spec.family in ("transformer", "cross_encoder"):
+            batch = tok.encode_pairs(refs, answers, spec.max_tokens)
+            inputs: Inputs = {
+                "input_ids": _unpad(batch.input_ids, batch.attention_mask),
+                "token_type_ids": _unpad(batch.token_type_ids, batch.attention_mask),
+            }
+            # Cut when answer and reference together exceed the window.
+            ref_lengths = np.array([len(ids) for ids in tok.token_ids(refs)])
+            return inputs, lengths + ref_lengths + 3 > spec.max_tokens
+        cut = lengths + 2 > spec.max_tokens
+        if spec.token_input == "hidden":
+            inputs = {"hidden": self._states().states(answers, spec.max_tokens)}
+            if spec.use_reference:
+                inputs["ref_hidden"] = self._states().states(refs, spec.max_tokens)
+            return inputs, cut
+        enc = tok.encode(answers, spec.max_tokens)
+        inputs = {"input_ids": _unpad(enc.input_ids, enc.attention_mask)}
+        if spec.use_reference:
+            ref = tok.encode(refs, spec.max_tokens)
+            inputs["ref_input_ids"] = _unpad(ref.input_ids, ref.attention_mask)
+        return inputs, cut
+
+
+def _unpad(ids: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
+    return [row[: int(m.sum())] for row, m in zip(ids, mask, strict=True)]
+
+
+def _pad(rows: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Right-pad variable-length rows `(T_i, ...)` with zeros -> `(B, T, ...)` and mask `(B, T)`."""
+    width = max(1, max(len(r) for r in rows))
+    first = rows[0]
+    out = np.zeros((len(rows), width, *first.shape[1:]), dtype=first.dtype)  # (B, T, ...)
+    mask = np.zeros((len(rows), width), dtype=np.int64)  # (B, T)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    return out, mask
+
+
+def collate(
+    inputs: Inputs, idx: Sequence[int] | np.ndarray, scores: np.ndarray | None = None
+) -> dict[str, torch.Tensor]:
+    """The rows `idx` of `inputs` as one padded batch of tensors."""
+    batch: dict[str, torch.Tensor] = {}
+    for key, values in inputs.items():
+        if isinstance(values, np.ndarray):
+            batch[key] = torch.from_numpy(values[list(idx)])
+            continue
+        padded, mask = _pad([values[i] for i in idx])
+        tensor = torch.from_numpy(padded)
+        batch[key] = tensor.float() if key.endswith("hidden") else tensor
+        if key in _MASK_OF:
+            batch[_MASK_OF[key]] = torch.from_numpy(mask)
+    if scores is not None:
+        batch["score"] = torch.from_numpy(scores[list(idx)].astype(np.float32))
+    return batch
+
+
+def row_length(inputs: Inputs, i: int) -> int:
+    """Length of row `i` (the padded dimension), for grouping rows of similar length."""
+    for key in ("input_ids", "hidden", "ngram_ids"):
+        if key in inputs:
+            return len(inputs[key][i])
+    return 1
+
+
+class ScoringLoader:
+    """Batches of featurized rows, padded per batch, reshuffled each epoch (repeatable by seed).
+
+    When shuffling, rows are sorted by length within pools of 20 batches and the batches then
+    shuffled: padding stays small (essays vary from 10 to 1,000 words) and the order stays random.
+    """
+
+    def __init__(
+        self,
+        inputs: Inputs,
+        scores: np.ndarray | None = None,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        seed: int = 0,
+    ) -> None:
+        self.inputs, self.scores = inputs, scores
+        self.batch_size, self.shuffle = batch_size, shuffle
+        self.n = len(next(iter(inputs.values())))
+        self._rng = np.random.default_rng(seed)
+        self._lengths = np.array([row_length(inputs, i) for i in range(self.n)])
+
+    def __len__(self) -> int:
+        return -(-self.n // self.batch_size)
+
+    def batches(self) -> list[np.ndarray]:
+        """Row indices of each batch of one epoch."""
+        if not self.shuffle:
+            order = np.argsort(self._lengths, kind="stable")
+            return [order[i : i + self.batch_size] for i in range(0, self.n, self.batch_size)]
+        order = self._rng.permutation(self.n)
+        pool = self.batch_size * 20
+        batches = []
+        for start in range(0, self.n, pool):
+            chunk = order[start : start + pool]
+            chunk = chunk[np.argsort(self._lengths[chunk], kind="stable")]
+            batches += [
+                chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)
+            ]
+        return [batches[i] for i in self._rng.permutation(len(batches))]
+
+    def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
+        for idx in self.batches():
+            yield collate(self.inputs, idx, self.scores)
