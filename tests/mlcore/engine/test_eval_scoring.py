@@ -1,0 +1,131 @@
+"""The scoring protocols end to end on tiny data sets written in tmp_path (real encoder)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mlcore.engine import evaluate
+from mlcore.engine.eval_scoring import pick_subset
+from mlcore.engine.inference import ScoreScale
+
+GOOD = ("the metal expands in heat so the gap closes", "heat makes the rails longer")
+BAD = ("trains are heavy", "i do not know", "the gap is for rain")
+
+
+def _answer(rng: random.Random, score: int) -> str:
+    return rng.choice(GOOD if score else BAD) + rng.choice(("", " yes", " i think"))
+
+
+def _asap(root: Path) -> Path:
+    rng = random.Random(0)
+    header = "essay_id\tessay_set\tessay\tdomain1_score"
+    rows = [f'{i}\t3\t"{_answer(rng, i % 4 > 1) * (1 + i % 4)}"\t{i % 4}' for i in range(1, 31)]
+    (root / "essays").mkdir(parents=True)
+    (root / "essays" / "fold_0_test.tsv").write_text(header + "\n" + "\n".join(rows) + "\n")
+    fold = root / "splits" / "fold_0"
+    fold.mkdir(parents=True)
+    parts = {"train": range(1, 19), "dev": range(19, 25), "test": range(25, 31)}
+    for name, ids in parts.items():
+        (fold / f"{name}_ids.txt").write_text("\n".join(map(str, ids)) + "\n")
+    return root
+
+
+def _semeval(root: Path) -> Path:
+    rng = random.Random(1)
+    answers = ["corpus,split,question_id,answer_id,student_answer,label_2way"]
+    refs = ["corpus,split,question_id,module,question,reference_answer_id,"
+            "reference_answer_category,reference_answer"]  # fmt: skip
+    plan = {"beetle": ("train", "test-unseen-answers", "test-unseen-questions"),
+            "sciEntsBank": ("train", "test-unseen-answers", "test-unseen-domains")}  # fmt: skip
+    for corpus, splits in plan.items():
+        for split in splits:
+            questions = ("Q1", "Q2", "Q3") if split == "train" else (f"{split}-Q",)
+            for q in questions:
+                refs.append(f"{corpus},{split},{q},m,Why?,r,BEST,{GOOD[0]}")
+                for i in range(8):
+                    label = "correct" if i % 2 else "incorrect"
+                    answers.append(f"{corpus},{split},{q},{q}{i},{_answer(rng, i % 2)},{label}")
+    root.mkdir()
+    (root / "semeval2013_2way_answers.csv").write_text("\n".join(answers) + "\n")
+    (root / "semeval2013_reference_answers.csv").write_text("\n".join(refs) + "\n")
+    return root
+
+
+def _csv(path: Path, with_split: bool) -> Path:
+    rng = random.Random(2)
+    lines = ["question_id,question,reference,answer,score" + (",split" if with_split else "")]
+    for i in range(40):
+        split = "," + ("train", "train", "dev", "test")[i % 4] if with_split else ""
+        lines.append(f"q1,Why?,{GOOD[0]},{_answer(rng, i % 2)},{i % 2}{split}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _run(args: list[str], out: Path, capsys: pytest.CaptureFixture[str]) -> dict:
+    evaluate.main(["scoring", *args, "--epochs", "2", "--out", str(out)])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads(out.read_text())
+    return printed
+
+
+def test_asap_protocol_reports_qwk_per_prompt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _asap(tmp_path / "asap")
+    report = _run(
+        ["--data", str(data), "--format", "asap", "--model", "mlp", "--prompts", "3",
+         "--folds", "0", "--ngram-buckets", "4096", "--cache-dir", str(tmp_path / "cache")],
+        tmp_path / "r.json", capsys,
+    )  # fmt: skip
+    assert set(report["metrics"]["groups"]) == {"P3"}
+    assert -1.0 <= report["metrics"]["mean"]["qwk"] <= 1.0
+    assert report["picks"][0]["pick"] == ["mlp"]
+    assert report["train_seconds"] > 0
+    assert report["inference_items_per_second"] > 0
+    assert report["device"] == "cpu"
+    assert any((tmp_path / "cache" / "embeddings").rglob("*.npz"))
+
+
+def test_semeval_protocol_reports_each_test_split(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _semeval(tmp_path / "semeval")
+    report = _run(
+        ["--data", str(data), "--format", "semeval", "--model", "auto", "--candidates",
+         "mlp,textcnn", "--cache-dir", str(tmp_path / "cache")],
+        tmp_path / "r.json", capsys,
+    )  # fmt: skip
+    groups = report["metrics"]["groups"]
+    assert set(groups) == {"beetle/UA", "beetle/UQ", "sciEntsBank/UA", "sciEntsBank/UD"}
+    for figures in groups.values():
+        assert {"accuracy", "f1_macro", "f1_weighted"} <= set(figures)
+    for pick in report["picks"]:
+        assert {"mlp", "textcnn"} <= set(pick["dev"])  # every candidate's dev figure
+        assert set(pick["pick"]) <= {"mlp", "textcnn"}
+
+
+@pytest.mark.parametrize("with_split", [False, True])
+def test_csv_protocol_cross_validates_without_a_split(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], with_split: bool
+) -> None:
+    data = _csv(tmp_path / "g.csv", with_split)
+    report = _run(
+        ["--data", str(data), "--format", "csv", "--model", "mlp",
+         "--cache-dir", str(tmp_path / "cache")],
+        tmp_path / "r.json", capsys,
+    )  # fmt: skip
+    expected = {"split"} if with_split else {f"fold{k}" for k in range(5)}
+    assert set(report["metrics"]["groups"]) == expected
+
+
+def test_pick_subset_prefers_the_better_average() -> None:
+    y = [0.0, 1.0, 2.0, 3.0]
+    preds = {"a": np.array([0.6, 1.6, 1.4, 2.4]), "b": np.array([-0.6, 0.4, 2.6, 3.6])}
+    pick, figures = pick_subset(preds, np.array(y), ScoreScale(0, 3, 1))
+    assert pick == ["a", "b"]  # their errors cancel
+    assert figures["a+b"] == 1.0
