@@ -7,6 +7,7 @@ bucketing cost what they cost on the real data. Throughput counts real interacti
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -47,8 +48,32 @@ def kt_training_throughput(
     device: str | None = None,
     n_interactions: int = ASSIST2009["interactions"],
     seed: int = 0,
+    threads: int | None = None,
 ) -> dict[str, Any]:
-    """Time ``epochs`` of DKT training (eval_kt's settings) after one warm-up step."""
+    """Time ``epochs`` of DKT training (eval_kt's settings) after one warm-up step.
+
+    ``threads`` sets torch's CPU threads for the run only. On a host whose cores are busy with
+    other work, one thread can be several times faster than two (OpenMP threads wait on each
+    other at every time step), so ``bench.py`` may want to report both.
+    """
+    previous_threads = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        return _throughput(epochs, batch_size, seq_len, hidden, device, n_interactions, seed)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _throughput(
+    epochs: int,
+    batch_size: int,
+    seq_len: int,
+    hidden: int,
+    device: str | None,
+    n_interactions: int,
+    seed: int,
+) -> dict[str, Any]:
     seed_everything(seed)
     # Fewer interactions (quick runs, tests) keep the real data's interactions per student.
     n_students = max(1, round(ASSIST2009["students"] * n_interactions / ASSIST2009["interactions"]))
@@ -72,10 +97,13 @@ def kt_training_throughput(
         "interactions_per_second": interactions / seconds,
         "device": str(default_device(device)),
         "threads": torch.get_num_threads(),
+        # Other work on the host slows this down: the load says how busy the cores were.
+        "host_load_1min": os.getloadavg()[0],
     }
 
 
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(kt_training_throughput(), indent=2))
+    runs = {f"threads_{n}": kt_training_throughput(threads=n) for n in (1, torch.get_num_threads())}
+    print(json.dumps(runs, indent=2))

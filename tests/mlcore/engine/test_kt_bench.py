@@ -1,3 +1,5 @@
+import torch
+
 from mlcore.engine.kt_bench import kt_training_throughput, synthetic_students
 
 
@@ -11,7 +13,10 @@ def test_synthetic_students_match_the_requested_size() -> None:
 
 
 def test_throughput_report() -> None:
-    report = kt_training_throughput(n_interactions=3_000, hidden=16, device="cpu")
+    threads = torch.get_num_threads()
+    report = kt_training_throughput(n_interactions=3_000, hidden=16, device="cpu", threads=1)
+    assert report["threads"] == 1
+    assert torch.get_num_threads() == threads  # restored
     assert report["model"] == "dkt"
     assert report["interactions"] >= 2_900
     assert report["interactions_per_second"] == report["interactions"] / report["seconds"]
