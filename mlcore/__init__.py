@@ -1,1 +1,4 @@
-"""Aula machine learning: scoring models, registry, Celery tasks (Django app); see engine/ for pure PyTorch."""
+"""Aula machine learning (Django app): scoring models, registry, Celery tasks.
+
+`mlcore.engine` is the pure PyTorch part and never imports Django or Celery.
+"""

@@ -2,30 +2,38 @@
 
 `teacher` owns `course`, `student` is enrolled in it, `outsider` is a student of another course and
 must be refused everything in `course`.
+
+Django models are imported inside the fixtures, so that the engine's tests (which never touch
+Django) also run with `pytest -p no:django`.
 """
 
 from __future__ import annotations
 
 import os
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import psycopg
 import pytest
 import redis
 from django.conf import settings
 
-from lms.accounts.models import User
-from lms.courses.models import Course, Enrollment
-from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
+if TYPE_CHECKING:
+    from lms.accounts.models import User
+    from lms.courses.models import Course
 
 
 @pytest.fixture
 def course(db: None) -> Course:
+    from tests.factories import CourseFactory
+
     return CourseFactory(code="BIO-101", title="Biology")
 
 
 @pytest.fixture
 def teacher(course: Course) -> User:
+    from lms.courses.models import Enrollment
+    from tests.factories import EnrollmentFactory, UserFactory
+
     user = UserFactory(email="teacher@example.com", display_name="Tess Teacher")
     EnrollmentFactory(user=user, course=course, role=Enrollment.Role.TEACHER)
     return user
@@ -33,6 +41,9 @@ def teacher(course: Course) -> User:
 
 @pytest.fixture
 def student(course: Course) -> User:
+    from lms.courses.models import Enrollment
+    from tests.factories import EnrollmentFactory, UserFactory
+
     user = UserFactory(email="student@example.com", display_name="Sam Student")
     EnrollmentFactory(user=user, course=course, role=Enrollment.Role.STUDENT)
     return user
@@ -40,6 +51,9 @@ def student(course: Course) -> User:
 
 @pytest.fixture
 def outsider(db: None) -> User:
+    from lms.courses.models import Enrollment
+    from tests.factories import EnrollmentFactory, UserFactory
+
     user = UserFactory(email="outsider@example.com", display_name="Otto Outsider")
     EnrollmentFactory(user=user, role=Enrollment.Role.STUDENT)
     return user
@@ -47,6 +61,8 @@ def outsider(db: None) -> User:
 
 @pytest.fixture
 def admin_user(db: None) -> User:
+    from lms.accounts.models import User
+
     return User.objects.create_superuser("admin@example.com", "admin-password-123")
 
 
