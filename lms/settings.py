@@ -298,6 +298,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- Aula -------------------------------------------------------------------------------------
 
 AULA_ANSWER_MAX_CHARS = env.int("AULA_ANSWER_MAX_CHARS", default=20_000)
+# The AI feedback loop (mlcore).
+AULA_RETRAIN_THRESHOLD = env.int("AULA_RETRAIN_THRESHOLD", default=20)
+AULA_RETRAIN_CHECK_SECONDS = env.int("AULA_RETRAIN_CHECK_SECONDS", default=60)
+AULA_SCORING_SWEEP_SECONDS = env.int("AULA_SCORING_SWEEP_SECONDS", default=60)
+AULA_SCORING_STALE_SECONDS = env.int("AULA_SCORING_STALE_SECONDS", default=120)
+AULA_TRAINING_STALE_SECONDS = env.int("AULA_TRAINING_STALE_SECONDS", default=60)
+AULA_ARTIFACTS_KEEP = env.int("AULA_ARTIFACTS_KEEP", default=5)
+AULA_ARTIFACTS_PRUNE_SECONDS = env.int("AULA_ARTIFACTS_PRUNE_SECONDS", default=24 * 60 * 60)
+AULA_ML_DEVICE = env.str("AULA_ML_DEVICE", default="")
 
 # --- Logging ----------------------------------------------------------------------------------
 

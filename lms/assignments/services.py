@@ -35,6 +35,7 @@ from lms.assignments.selectors import (
     effective_lock_for,
     extension_for,
 )
+from lms.assignments.signals import submission_submitted
 from lms.courses.models import Course, Enrollment, Skill
 from lms.courses.services import LATE_POLICY_FIELDS, require_course_manager, set_fields
 from lms.grading.late_policy import minutes_late
@@ -389,6 +390,6 @@ def submission_submit(
         "choices", "question__choices"
     ):
         grade_apply_rule(answer=answer)
-    # Hook for issue 4: enqueue AI scoring of the text answers here, to run after the commit:
-    # score_submission_task.delay_on_commit(submission.id) (transaction.on_commit underneath).
+    # AI scoring listens here (mlcore); it enqueues its task on commit.
+    submission_submitted.send(sender=Submission, submission=submission)
     return submission
