@@ -1,0 +1,1 @@
+"""mlcore reads: feedback for students, registry pages, review queues and agreement."""

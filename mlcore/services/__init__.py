@@ -1,0 +1,1 @@
+"""mlcore writes: scoring (feedback), registry (versions), training, teacher review."""
