@@ -69,6 +69,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-tokens", type=int, default=None)
     parser.add_argument("--include-question", action="store_true")
     parser.add_argument("--model-options", default="{}", help='JSON: {"rnn": {"hidden": 64}}')
+    parser.add_argument(
+        "--semeval-train", default="per-corpus", choices=("per-corpus", "joint"),
+        help="semeval: a model per corpus, or one trained on both training sets",
+    )  # fmt: skip
     parser.add_argument("--prompts", default="1,2,3,4", help="asap prompts")
     parser.add_argument("--folds", default="0,1,2,3,4", help="asap folds")
     parser.add_argument("--cache-dir", default="var/cache")
@@ -119,20 +123,24 @@ def asap_tasks(args: argparse.Namespace) -> list[Task]:
 
 
 def semeval_tasks(args: argparse.Namespace) -> list[Task]:
+    """One task per corpus, or one (`--semeval-train joint`) trained on both training sets."""
     rows = read_semeval(args.data)
+    corpora = ("beetle", "sciEntsBank")
+    groups: list[tuple[str, ...]] = (
+        [corpora] if args.semeval_train == "joint" else [(c,) for c in corpora]
+    )
     tasks = []
-    for corpus in ("beetle", "sciEntsBank"):
-        train_all = [e for e in rows if e.split == f"{corpus}/train"]
+    for group in groups:
+        train_all = [e for e in rows if e.split in {f"{c}/train" for c in group}]
+        # Unseen-question dev data: whole questions held out, as in the UQ and UD test splits.
         train, dev = group_split(train_all, dev_fraction=0.2, seed=args.seed)
-        splits = sorted({e.split for e in rows if e.split and e.split.startswith(corpus)})
         tests = {
-            s: _cut([e for e in rows if e.split == s], args.limit)
-            for s in splits
-            if not s.endswith("/train")
+            split: _cut([e for e in rows if e.split == split], args.limit)
+            for split in sorted({e.split or "" for e in rows})
+            if split.split("/")[0] in group and not split.endswith("/train")
         }
-        tasks.append(
-            Task(corpus, _cut(train, args.limit), _cut(dev, args.limit), tests, ScoreScale(0, 1, 1))
-        )
+        train, dev = _cut(train, args.limit), _cut(dev, args.limit)
+        tasks.append(Task("+".join(group), train, dev, tests, ScoreScale(0, 1, 1)))
     return tasks
 
 
@@ -246,7 +254,9 @@ def _fitter(args: argparse.Namespace, progress: _EpochPostfix) -> Callable[..., 
         overrides["epochs"] = args.epochs
     candidates = args.candidates.split(",") if args.model == "auto" else [args.model]
     encoder = CachedEncoder(get_encoder(args.encoder), args.cache_dir, f"minilm-{args.encoder}")
-    states = CachedTokenStates(MiniLMTokenStates(), args.cache_dir, "minilm-torch-last")
+    states = CachedTokenStates(
+        MiniLMTokenStates(args.encoder), args.cache_dir, f"minilm-{args.encoder}-last-layer"
+    )
 
     def fit(task: Task, on_candidate: Callable[[str, FittedScorer], None]) -> FittedScorer:
         def announce(name: str, scorer: FittedScorer) -> None:

