@@ -108,3 +108,17 @@ def test_continuous_scores_get_a_regression_interval() -> None:
     assert fitted.scale.step == 0.0
     assert math.isnan(fitted.calibration["exact_rate"])
     assert "qwk" not in fitted.report["val_metrics"]
+
+
+@pytest.mark.slow
+def test_fit_cross_encoder_through_the_pipeline() -> None:
+    fitted = fit_scoring_model(
+        graded_answers(12),
+        family="cross_encoder",
+        loss="ce",
+        input_options={"max_tokens": 48, "include_question": True},
+        train_overrides={"epochs": 1, "batch_size": 8},
+    )
+    assert fitted.report["family"] == "cross_encoder"
+    assert fitted.report["train_config"]["lr"] == 3e-5
+    assert fitted.calibration["temperature"]["temperature"] > 0
