@@ -123,11 +123,12 @@ class CancelCallback(Callback):
 
 
 class ProgressBar(Callback):
-    """A tqdm bar on stderr over all steps, showing the epoch and the running loss."""
+    """A tqdm bar on stderr over all steps: epoch, batch loss, last validation figure."""
 
     def __init__(self, desc: str = "train", disable: bool = False) -> None:
         self.desc, self.disable = desc, disable
         self._bar: Any = None
+        self._postfix: dict[str, Any] = {}
 
     def on_train_start(self, state: TrainState) -> None:
         from tqdm import tqdm  # imported here: only command-line runs draw bars
@@ -137,7 +138,14 @@ class ProgressBar(Callback):
     def on_batch_end(self, state: TrainState) -> None:
         self._bar.update(1)
         if state.step % 20 == 0:
-            self._bar.set_postfix(epoch=state.epoch, loss=f"{state.batch_loss:.4f}", refresh=False)
+            self._postfix["epoch"], self._postfix["loss"] = state.epoch, f"{state.batch_loss:.4f}"
+            self._bar.set_postfix(self._postfix, refresh=False)
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        row = state.history[-1]
+        for key in ("val_loss", "val_score"):
+            if key in row:
+                self._postfix[key] = f"{row[key]:.4f}"
 
     def on_train_end(self, state: TrainState) -> None:
         self._bar.close()
