@@ -137,7 +137,7 @@ def test_a_suggestion_changed_since_it_was_shown_is_not_accepted(
     grade = suggest(make_answer(question), 3)
     grade_suggest(answer=grade.answer, points=Decimal(1))  # a rescore while the page was open
     before = db_state()
-    with pytest.raises(ValidationError, match="changed from 3 to 1.00"):
+    with pytest.raises(ValidationError, match=r"changed from 3 to 1\.00"):
         suggestion_accept(actor=teacher, grade=grade, shown_points=Decimal(3))
     assert db_state() == before
 
