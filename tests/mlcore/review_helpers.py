@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
@@ -96,7 +97,7 @@ class FakeEncoder:
     def __init__(self) -> None:
         self.calls = 0
 
-    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         self.calls += 1
         rows = [[1.0 if t in text.lower() else 0.0 for t in self.TOPICS] for text in texts]
         vectors = np.asarray(rows, dtype=np.float32) + 1e-3  # (n, 4); never all zero

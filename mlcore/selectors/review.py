@@ -1,0 +1,330 @@
+"""What a teacher reviews: a question's grading queue, and how well the model agrees with them.
+
+    queue = grading_queue(question=q, order="least_certain", state="review")
+    for item in queue.items: item.answer, item.grade, item.prediction, item.cluster
+    agreement_for_question(question=q).active   # n, exact, within one point, QWK
+
+Both cost the same number of queries whatever the class size. Cluster order embeds the answers
+with the shared sentence encoder: once per text (cached by its hash), and the clustering once per
+set of answers (cached by their ids and text hashes), so a page reload costs neither again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.core.cache import cache
+from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
+
+from lms.assignments.models import Answer, Question, Submission
+from lms.grading.models import Grade, GradeEvent, GradeSource, GradeState
+from mlcore.engine.encoders import TextEncoder, get_encoder
+from mlcore.engine.feedback import cluster_answers
+from mlcore.engine.metrics import qwk
+from mlcore.models import ModelVersion, Prediction
+from mlcore.services.review import DECISION_REASONS
+
+ORDERS = {
+    "position": "In the order they were submitted",
+    "cluster": "By cluster of similar answers",
+    "least_certain": "Least certain AI suggestion first",
+}
+STATES = {
+    "review": "Needs review (suggested or not graded)",
+    "suggested": "Suggested, not decided",
+    "ungraded": "Not graded",
+    "decided": "Decided by a teacher",
+    "all": "All answers",
+}
+DECIDED_STATES = (GradeState.DRAFT, GradeState.RELEASED)
+#: Seconds a clustering or an embedding stays cached; the keys change with the answers anyway.
+CACHE_SECONDS = 24 * 60 * 60
+LABEL_CHARS = 140
+
+
+@dataclass
+class QueueItem:
+    answer: Answer  # with `submission` and `submission.student` loaded
+    grade: Grade | None
+    prediction: Prediction | None  # the active version's, else the newest
+    cluster: int | None = None
+
+    @property
+    def state(self) -> str:
+        """One of "suggested", "ungraded", "decided"."""
+        if self.grade is None:
+            return "ungraded"
+        return "suggested" if self.grade.state == GradeState.SUGGESTED else "decided"
+
+    def matches(self, state: str) -> bool:
+        if state == "all":
+            return True
+        if state == "review":
+            return self.state in ("suggested", "ungraded")
+        return self.state == state
+
+
+@dataclass
+class QueueCluster:
+    index: int  # 0 is the largest cluster of the whole question
+    label: str  # its most central answer, shortened
+    size: int  # answers of the question in it, whatever the state filter
+    items: list[QueueItem] = field(default_factory=list)
+
+
+@dataclass
+class GradingQueue:
+    question: Question
+    order: str
+    state: str
+    items: list[QueueItem]  # the filtered answers, in the chosen order
+    clusters: list[QueueCluster]  # cluster order only: the same items, grouped
+    counts: dict[str, int]  # answers per state filter, over the whole question
+
+
+def _encoder() -> TextEncoder:
+    return get_encoder("onnx")
+
+
+def _answers(question: Question) -> list[Answer]:
+    """Submitted answers with their student, grade and chosen prediction id: one query."""
+    # The active version's prediction when there is one, else the newest (a fallback, or an
+    # older version's made before the teacher graded the answer).
+    best_prediction = (
+        Prediction.objects.filter(answer=OuterRef("pk"))
+        .annotate(
+            rank=Case(
+                When(version__is_active=True, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("rank", "-created_at", "-id")
+        .values("id")[:1]
+    )
+    return list(
+        Answer.objects.filter(question=question, submission__status=Submission.Status.SUBMITTED)
+        .select_related("submission__student", "grade")
+        .annotate(prediction_id=Subquery(best_prediction))
+        .order_by("submission__submitted_at", "submission_id", "id")
+    )
+
+
+def _items(question: Question) -> list[QueueItem]:
+    answers = _answers(question)
+    ids = [a.prediction_id for a in answers if a.prediction_id is not None]  # type: ignore[attr-defined]
+    predictions = Prediction.objects.select_related("version").in_bulk(ids)
+    items = []
+    for answer in answers:
+        grade = getattr(answer, "grade", None)  # reverse one-to-one: absent when no grade
+        prediction = predictions.get(answer.prediction_id)  # type: ignore[attr-defined]
+        items.append(QueueItem(answer, grade, prediction))
+    return items
+
+
+def _least_certain_key(item: QueueItem) -> tuple[float, float]:
+    # An answer the model has not scored is the least certain of all: nothing is known of it.
+    prediction = item.prediction
+    if prediction is None:
+        return (-1.0, 0.0)
+    width = float(prediction.high - prediction.low)
+    return (prediction.confidence, -width)
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _encoder_tag(encoder: TextEncoder) -> str:
+    return f"{type(encoder).__module__}.{type(encoder).__qualname__}/{encoder.dim}"
+
+
+def _embeddings(texts: Sequence[str], encoder: TextEncoder) -> np.ndarray:
+    """Unit embeddings of `texts` (n, dim): cached ones from the cache, the rest in one call."""
+    tag = _encoder_tag(encoder)
+    keys = [f"mlcore:embedding:{tag}:{_text_hash(t)}" for t in texts]
+    cached: dict[str, Any] = cache.get_many(keys)
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cached}.items())
+    if missing:
+        vectors = encoder.encode([t for _, t in missing])  # (m, dim)
+        fresh = {k: vectors[i].astype(np.float32) for i, (k, _) in enumerate(missing)}
+        cache.set_many(fresh, CACHE_SECONDS)
+        cached.update(fresh)
+    return np.stack([cached[k] for k in keys]) if keys else np.zeros((0, encoder.dim))
+
+
+def answer_clusters(answers: Sequence[Answer], encoder: TextEncoder) -> dict[int, tuple[int, str]]:
+    """Answer id -> (cluster index, cluster label) for these answers, computed once per set."""
+    pairs = sorted((a.pk, _text_hash(a.text)) for a in answers)
+    digest = hashlib.sha256(repr((_encoder_tag(encoder), pairs)).encode()).hexdigest()
+    key = f"mlcore:clusters:{digest}"
+    found: dict[int, tuple[int, str]] | None = cache.get(key)
+    if found is not None:
+        return found
+    texts = [a.text for a in answers]
+    clustering = cluster_answers(_embeddings(texts, encoder))
+    labels = [_shorten(t) for t in clustering.label_texts(texts)]
+    found = {
+        a.pk: (int(c), labels[int(c)]) for a, c in zip(answers, clustering.labels, strict=True)
+    }
+    cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split()) or "(empty answer)"
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+
+
+def _group(items: list[QueueItem], clusters: dict[int, tuple[int, str]]) -> list[QueueCluster]:
+    sizes: dict[int, int] = defaultdict(int)
+    for index, _ in clusters.values():
+        sizes[index] += 1
+    groups: dict[int, QueueCluster] = {}
+    for item in items:
+        index, label = clusters[item.answer.pk]
+        item.cluster = index
+        group = groups.setdefault(index, QueueCluster(index, label, sizes[index]))
+        group.items.append(item)
+    return [groups[i] for i in sorted(groups)]
+
+
+def grading_queue(
+    *,
+    question: Question,
+    order: str = "position",
+    state: str = "review",
+    encoder: Callable[[], TextEncoder] = _encoder,
+) -> GradingQueue:
+    """The question's submitted answers in `state` (see `STATES`), in `order` (see `ORDERS`),
+    each with its grade and the prediction to show. Unknown values raise `ValueError`."""
+    if order not in ORDERS or state not in STATES:
+        raise ValueError(f"unknown queue order {order!r} or state {state!r}")
+    everything = _items(question)
+    counts = {s: sum(item.matches(s) for item in everything) for s in STATES}
+    items = [item for item in everything if item.matches(state)]
+    clusters: list[QueueCluster] = []
+    if order == "least_certain":
+        items.sort(key=_least_certain_key)  # stable: submission order breaks ties
+    elif order == "cluster" and everything:
+        # Clusters of the whole question, so that they stay put while answers leave the filter.
+        found = answer_clusters([item.answer for item in everything], encoder())
+        clusters = _group(items, found)
+        items = [item for group in clusters for item in group.items]
+    return GradingQueue(question, order, state, items, clusters, counts)
+
+
+# --- Agreement between the model and the teacher ----------------------------------------------
+
+_STEPS = tuple(Decimal(s) for s in ("1", "0.5", "0.25", "0.2", "0.1", "0.05", "0.01"))
+
+
+def points_step(values: Sequence[Decimal]) -> Decimal:
+    """The coarsest grid (1, 0.5, 0.25, ... 0.01 points) on which every value lies."""
+    for step in _STEPS:
+        if all(v % step == 0 for v in values):
+            return step
+    return _STEPS[-1]
+
+
+@dataclass(frozen=True)
+class Agreement:
+    version_id: int | None  # None: the similarity fallback (no trained model yet)
+    version_number: int | None
+    is_active: bool
+    n: int  # answers with both this prediction and a teacher's grade
+    exact: float | None  # shares, 0-1; None when n is 0
+    within_one: float | None
+    qwk: float | None
+
+    @property
+    def label(self) -> str:
+        return f"Version {self.version_number}" if self.version_id else "Similarity fallback"
+
+
+@dataclass(frozen=True)
+class QuestionAgreement:
+    by_version: list[Agreement]  # newest version first; the similarity fallback last
+    active: Agreement | None
+    decisions: dict[str, int]  # suggestions accepted, edited, rejected (GradeEvents)
+
+
+def _agreement(
+    pairs: list[tuple[Decimal, Decimal]], max_points: Decimal
+) -> tuple[float | None, float | None, float | None]:
+    """Exact, within one point and QWK of (teacher, model) points pairs."""
+    if not pairs:
+        return None, None, None
+    teacher = [t for t, _ in pairs]
+    model = [min(max(m, Decimal(0)), max_points) for _, m in pairs]
+    exact = sum(t == m for t, m in zip(teacher, model, strict=True)) / len(pairs)
+    within = sum(abs(t - m) <= 1 for t, m in zip(teacher, model, strict=True)) / len(pairs)
+    step = points_step([*teacher, *model, max_points])
+    # QWK on the question's points grid: the ratings are grid positions from 0 to full points.
+    a = [int(t / step) for t in teacher]
+    b = [int(m / step) for m in model]
+    return exact, within, qwk(a, b, min_rating=0, max_rating=int(max_points / step))
+
+
+def agreement_for_question(
+    *, question: Question, version: ModelVersion | None = None
+) -> QuestionAgreement:
+    """How often each version's predictions (and the fallback's) match the teacher's grades.
+
+    Only answers a teacher decided count; a prediction made after that decision (a version
+    trained on it) is left out, so the figures are what the teacher saw or would have seen.
+    `version` limits the rows to that version.
+    """
+    teacher_points = dict(
+        Grade.objects.filter(
+            answer__question=question,
+            answer__submission__status=Submission.Status.SUBMITTED,
+            source=GradeSource.TEACHER,
+            state__in=DECIDED_STATES,
+        ).values_list("answer_id", "points")
+    )
+    predictions = Prediction.objects.filter(
+        answer__question=question,
+        answer__submission__status=Submission.Status.SUBMITTED,
+        answer__grade__source=GradeSource.TEACHER,
+        answer__grade__state__in=DECIDED_STATES,
+    )
+    versions = ModelVersion.objects.filter(scoring_model__question=question).order_by("-number")
+    if version is not None:
+        predictions = predictions.filter(version=version)
+        versions = versions.filter(pk=version.pk)
+    pairs: dict[int | None, list[tuple[Decimal, Decimal]]] = defaultdict(list)
+    for answer_id, version_id, score, made_at, graded_at in predictions.values_list(
+        "answer_id", "version_id", "score", "created_at", "answer__grade__updated_at"
+    ):
+        if made_at <= graded_at:
+            pairs[version_id].append((teacher_points[answer_id], score))
+    rows = []
+    for v in versions.values("id", "number", "is_active"):
+        figures = _agreement(pairs[v["id"]], question.points)
+        rows.append(Agreement(v["id"], v["number"], v["is_active"], len(pairs[v["id"]]), *figures))
+    if version is None:
+        rows.append(
+            Agreement(
+                None, None, False, len(pairs[None]), *_agreement(pairs[None], question.points)
+            )
+        )
+    active = next((row for row in rows if row.is_active), None)
+    return QuestionAgreement(rows, active, _decisions(question))
+
+
+def _decisions(question: Question) -> dict[str, int]:
+    reasons = {reason: name for name, reason in DECISION_REASONS.items()}
+    counted = (
+        GradeEvent.objects.filter(grade__answer__question=question, reason__in=list(reasons))
+        .values("reason")
+        .annotate(n=Count("id"))
+    )
+    found = {reasons[row["reason"]]: row["n"] for row in counted}
+    return {name: found.get(name, 0) for name in DECISION_REASONS}
