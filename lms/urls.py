@@ -13,4 +13,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("lms.accounts.urls")),
     path("courses/", include("lms.courses.urls")),
+    path("assignments/", include("lms.assignments.urls")),
 ]
