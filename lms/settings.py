@@ -307,6 +307,23 @@ AULA_TRAINING_STALE_SECONDS = env.int("AULA_TRAINING_STALE_SECONDS", default=60)
 AULA_ARTIFACTS_KEEP = env.int("AULA_ARTIFACTS_KEEP", default=5)
 AULA_ARTIFACTS_PRUNE_SECONDS = env.int("AULA_ARTIFACTS_PRUNE_SECONDS", default=24 * 60 * 60)
 AULA_ML_DEVICE = env.str("AULA_ML_DEVICE", default="")
+# Fields of the engine's TrainConfig set for every training run, as JSON: '{"epochs": 5}'.
+AULA_TRAINING_OVERRIDES: dict[str, Any] = env.json("AULA_TRAINING_OVERRIDES", default={})
+CELERY_BEAT_SCHEDULE = {
+    "mlcore-retrain-due": {"task": "mlcore.retrain_due", "schedule": AULA_RETRAIN_CHECK_SECONDS},
+    "mlcore-sweep-unscored": {
+        "task": "mlcore.sweep_unscored",
+        "schedule": AULA_SCORING_SWEEP_SECONDS,
+    },
+    "mlcore-sweep-stale-runs": {
+        "task": "mlcore.sweep_stale_runs",
+        "schedule": AULA_TRAINING_STALE_SECONDS,
+    },
+    "mlcore-prune-artifacts": {
+        "task": "mlcore.prune_artifacts",
+        "schedule": AULA_ARTIFACTS_PRUNE_SECONDS,
+    },
+}
 
 # --- Logging ----------------------------------------------------------------------------------
 

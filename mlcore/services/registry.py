@@ -17,13 +17,14 @@ training run's promotion, a worker that found a corrupt artifact).
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -31,6 +32,7 @@ from lms.accounts.models import User
 from lms.assignments.models import Question
 from lms.courses.models import Course, Enrollment
 from lms.courses.selectors import can_grade_course
+from mlcore.artifacts import artifact_delete
 from mlcore.models import Family, Loss, ModelVersion, ScoringModel, TrainingRun
 
 logger = logging.getLogger(__name__)
@@ -38,14 +40,13 @@ logger = logging.getLogger(__name__)
 BROKEN_REASON_MAX_CHARS = 2000
 
 
-def _require_grader(actor: User | None, course: Course) -> None:
-    """`None` is the system; anyone else must teach or assist the course."""
-    if actor is not None and not can_grade_course(user=actor, course=course):
+def require_model_manager(actor: User | None, scoring_model: ScoringModel) -> None:
+    """`None` is the system; anyone else must teach or assist the question's course."""
+    if actor is None:
+        return
+    course = Course.objects.get(assignments__questions__scoring_model=scoring_model)
+    if not can_grade_course(user=actor, course=course):
         raise PermissionDenied("Only the course's teachers and TAs can manage its AI models.")
-
-
-def _course_of(scoring_model: ScoringModel) -> Course:
-    return Course.objects.get(assignments__questions__scoring_model=scoring_model)
 
 
 def scoring_model_lock(scoring_model_id: int) -> ScoringModel:
@@ -77,7 +78,7 @@ def scoring_model_update(
     suggestions_enabled: bool | None = None,
 ) -> ScoringModel:
     """Change how a question is scored; `None` keeps a setting. Applies to the next training run."""
-    _require_grader(actor, _course_of(scoring_model))
+    require_model_manager(actor, scoring_model)
     if family is not None and family not in Family.values:
         raise ValidationError(f"Unknown model family {family!r}.")
     if loss is not None and loss not in Loss.values:
@@ -125,7 +126,7 @@ def version_activate(
     """Make a READY version the question's active one (a promotion or a restore of any earlier
     version), then rescore the ungraded answers. Already active: nothing changes."""
     scoring_model = scoring_model_lock(version.scoring_model_id)
-    _require_grader(actor, _course_of(scoring_model))
+    require_model_manager(actor, scoring_model)
     version = ModelVersion.objects.get(pk=version.pk)
     if version.status != ModelVersion.Status.READY:
         raise ValidationError(
@@ -243,3 +244,49 @@ def version_create(
         config=config,
         metrics=metrics,
     )
+
+
+def _delete_artifacts(names: list[str]) -> None:
+    for name in names:
+        try:
+            artifact_delete(name)
+        except OSError:
+            # The version is pruned either way; a file left behind only costs disk.
+            logger.exception("could not delete artifact %s", name)
+
+
+@transaction.atomic
+def _prune(scoring_model_id: int, keep: int) -> list[int]:
+    scoring_model_lock(scoring_model_id)  # a restore cannot pick a version being pruned
+    versions = ModelVersion.objects.filter(scoring_model_id=scoring_model_id)
+    newest = list(versions.order_by("-number").values_list("pk", flat=True)[:keep])
+    old = list(
+        versions.exclude(pk__in=newest)
+        .exclude(is_active=True)
+        .exclude(status=ModelVersion.Status.PRUNED)
+        .values_list("pk", "artifact")
+    )
+    if not old:
+        return []
+    versions.filter(pk__in=[pk for pk, _ in old]).update(status=ModelVersion.Status.PRUNED)
+    # Files go once the rows say so: a crash in between leaves files, never a "ready" version
+    # without its artifact.
+    transaction.on_commit(partial(_delete_artifacts, [name for _, name in old]))
+    return [pk for pk, _ in old]
+
+
+def versions_prune() -> list[int]:
+    """Delete the artifacts of every version but the active one and the newest
+    `AULA_ARTIFACTS_KEEP` of each question, and mark them pruned (they can no longer be restored).
+    Returns the ids of the versions pruned."""
+    keep = max(settings.AULA_ARTIFACTS_KEEP, 0)
+    crowded = (
+        ScoringModel.objects.annotate(n=Count("versions"))
+        .filter(n__gt=keep)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    pruned: list[int] = []
+    for scoring_model_id in crowded:
+        pruned += _prune(scoring_model_id, keep)
+    return pruned
