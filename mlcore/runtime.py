@@ -10,6 +10,8 @@ children after importing the tasks, and a model loaded before the fork would be 
                                            # is marked broken (F2's registry restores the previous
                                            # one and tells the teachers) and the next is tried
     vecs = encoder().encode(texts)         # the shared MiniLM (ONNX int8), memoised per text
+    vecs = answer_vectors([(answer_id, text), ...])   # graded answers' embeddings, cached by
+                                                      # answer id and a hash of the text
 
 `warm_up()` loads the encoder and runs one encode; the worker signals below call it when a worker
 process that consumes `ml_cpu` starts.
@@ -17,6 +19,7 @@ process that consumes `ml_cpu` starts.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections import OrderedDict
@@ -30,7 +33,7 @@ from django.conf import settings
 
 from mlcore.artifacts import ArtifactError, artifact_fetch
 from mlcore.engine.checkpoint import CheckpointError, read_meta
-from mlcore.engine.encoders import TextEncoder, get_encoder
+from mlcore.engine.encoders import EMBED_DIM, TextEncoder, get_encoder
 from mlcore.engine.inference import FittedScorer
 from mlcore.engine.scoring_features import MiniLMTokenStates
 from mlcore.models import ModelVersion, ScoringModel
@@ -41,6 +44,8 @@ logger = logging.getLogger(__name__)
 MAX_MODELS = getattr(settings, "AULA_RUNTIME_MAX_MODELS", 64)
 #: Sentence embeddings remembered per process (384 floats each: about 6 MB for 4,096 texts).
 MAX_MEMO_TEXTS = 4096
+#: Graded answers' embeddings kept per process (about 30 MB at most).
+MAX_ANSWER_VECTORS = 20_000
 #: How many broken versions one call may step over before giving up on trained models.
 MAX_FALLBACK_STEPS = 5
 SCORING_QUEUE = "ml_cpu"
@@ -48,6 +53,7 @@ SCORING_QUEUE = "ml_cpu"
 _lock = threading.Lock()
 _models: OrderedDict[tuple[int, str], FittedScorer] = OrderedDict()
 _shared: dict[str, Any] = {}
+_answer_vectors: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
 
 
 class MemoEncoder:
@@ -91,6 +97,29 @@ def encoder() -> MemoEncoder:
             _shared["encoder"] = MemoEncoder(get_encoder("onnx"))
         memo: MemoEncoder = _shared["encoder"]
         return memo
+
+
+def answer_vectors(items: Sequence[tuple[int, str]]) -> np.ndarray:
+    """Embeddings `(N, 384)` of answers given as (id, text), cached by id and text hash.
+
+    The key holds the text's hash as well as the id, so a changed text never gets a stale vector.
+    """
+    keys = [(pk, hashlib.sha1(text.encode()).hexdigest()) for pk, text in items]
+    with _lock:
+        missing = [i for i, key in enumerate(keys) if key not in _answer_vectors]
+    fresh = encoder().base.encode([items[i][1] for i in missing]) if missing else None
+    out = np.empty((len(items), EMBED_DIM), dtype=np.float32)  # (N, C)
+    with _lock:
+        if fresh is not None:
+            for row, i in enumerate(missing):
+                _answer_vectors[keys[i]] = fresh[row]  # (C,)
+        for i, key in enumerate(keys):
+            out[i] = _answer_vectors[key]
+            _answer_vectors.move_to_end(key)
+        # Evicted only now, so this call's own vectors are all still there above.
+        while len(_answer_vectors) > MAX_ANSWER_VECTORS:
+            _answer_vectors.popitem(last=False)
+    return out
 
 
 def _token_states() -> MiniLMTokenStates:
