@@ -24,7 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -70,10 +70,9 @@ def artifact_store(local_dir: str | Path, *, name: str) -> str:
 def artifact_fetch(name: str, sha256: str) -> Path:
     """A local folder holding artifact `name`, its weights checked against `sha256`."""
     storage = artifact_storage()
-    try:
-        folder = Path(storage.path(name))
-    except NotImplementedError:
+    if not isinstance(storage, FileSystemStorage):
         return _fetch_remote(storage, name, sha256)
+    folder = Path(storage.path(name))
     _verify(folder, sha256, name)
     return folder
 
@@ -87,11 +86,9 @@ def artifact_delete(name: str) -> None:
     _, files = storage.listdir(name)
     for file_name in files:
         storage.delete(f"{name}/{file_name}")
-    try:
-        folder = Path(storage.path(name))
-    except NotImplementedError:
-        return  # object stores have no folders to remove
-    shutil.rmtree(folder, ignore_errors=True)
+    if isinstance(storage, FileSystemStorage):
+        # Object stores have no folders; a file system keeps the empty one otherwise.
+        shutil.rmtree(storage.path(name), ignore_errors=True)
 
 
 def cache_dir() -> Path:
