@@ -32,8 +32,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from lms.accounts.models import User
-from lms.assignments.models import Submission
-from lms.grading.models import GradeEvent, GradeSource, GradeState
 from mlcore.artifacts import artifact_delete, artifact_sha256, artifact_store
 from mlcore.engine.inference import FittedScorer, ScoreScale
 from mlcore.engine.scoring import AUTO_CANDIDATES, fit_scoring_model
@@ -66,6 +64,7 @@ from mlcore.services.training_data import (
     check_training_data,
     finite_json,
     heldout_split,
+    teacher_decision_events,
     training_examples,
 )
 
@@ -352,19 +351,9 @@ def retrain_due() -> list[int]:
         .order_by("-created_at")
         .values("created_at")[:1]
     )
-    # A teacher's decision is an event into draft by a teacher; a retraction (released -> draft
-    # with the same points) decides nothing new.
     decided = (
-        GradeEvent.objects.filter(
-            grade__answer__question=OuterRef("question"),
-            grade__answer__submission__status=Submission.Status.SUBMITTED,
-            grade__source=GradeSource.TEACHER,
-            grade__state__in=(GradeState.DRAFT, GradeState.RELEASED),
-            source=GradeSource.TEACHER,
-            to_state=GradeState.DRAFT,
-            created_at__gt=OuterRef("since"),
-        )
-        .exclude(from_state=GradeState.RELEASED, from_points=F("to_points"))
+        teacher_decision_events()
+        .filter(grade__answer__question=OuterRef("question"), created_at__gt=OuterRef("since"))
         .values("grade__answer__question")
         .annotate(n=Count("grade", distinct=True))
         .values("n")

@@ -7,8 +7,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from django.db.models import F, QuerySet
+
 from lms.assignments.models import Question, Submission
-from lms.grading.models import Grade, GradeSource, GradeState
+from lms.grading.models import Grade, GradeEvent, GradeSource, GradeState
 from mlcore.engine.inference import ScoreScale
 from mlcore.engine.scoring_data import ScoringExample
 from mlcore.screening import EMPTY, screen_answer
@@ -54,6 +56,18 @@ def training_examples(question: Question) -> list[tuple[int, ScoringExample]]:
         for answer_id, item, points in screened
         if EMPTY not in item.flags
     ]
+
+
+def teacher_decision_events() -> QuerySet[GradeEvent]:
+    """Events in which a teacher decided an answer's points, on grades a teacher still owns: a
+    move into draft by a teacher, except a retraction (released -> draft, same points)."""
+    return GradeEvent.objects.filter(
+        grade__answer__submission__status=Submission.Status.SUBMITTED,
+        grade__source=GradeSource.TEACHER,
+        grade__state__in=(GradeState.DRAFT, GradeState.RELEASED),
+        source=GradeSource.TEACHER,
+        to_state=GradeState.DRAFT,
+    ).exclude(from_state=GradeState.RELEASED, from_points=F("to_points"))
 
 
 def heldout_split(
