@@ -98,7 +98,7 @@ def question_rescore(*, scoring_model_id: int) -> int:
         # Each batch commits on its own: a rescore cut short keeps what it did, and a rerun
         # skips it (same version, same input hash).
         batch = list(Answer.objects.filter(pk__in=ids[start : start + RESCORE_BATCH]))
-        written += _score_group(scoring_model.question, batch)
+        written += _score_group(scoring_model.question, batch, realign=True)
     return written
 
 
@@ -134,8 +134,12 @@ def _predictions(answer_ids: Sequence[int], version: ModelVersion | None) -> Que
     return rows.filter(version=version) if version else rows.filter(version__isnull=True)
 
 
-def _score_group(question: Question, answers: list[Answer]) -> int:
-    """Score one question's answers in one batch; return the predictions written."""
+def _score_group(question: Question, answers: list[Answer], *, realign: bool = False) -> int:
+    """Score one question's answers in one batch; return the predictions written.
+
+    `realign` (rescoring): answers this version had already scored get its suggestion back, as
+    after a restore, when the grades still hold the replaced version's points.
+    """
     from mlcore.services.registry import scoring_model_for
 
     started = time.perf_counter()
@@ -144,9 +148,26 @@ def _score_group(question: Question, answers: list[Answer]) -> int:
     version = found[0] if found else None
     hashes = {a.pk: input_hash(question, a.text) for a in answers}
     done = dict(_predictions(list(hashes), version).values_list("answer_id", "input_hash"))
-    answers = [a for a in answers if done.get(a.pk) != hashes[a.pk]]
-    if not answers:
-        return 0
+    fresh = [a for a in answers if done.get(a.pk) != hashes[a.pk]]
+    written = 0
+    if fresh:
+        rows = _compute(question, fresh, found, hashes, started)
+        written = _write(scoring_model, version, rows)
+    if realign and scoring_model.suggestions_enabled:
+        kept = [a.pk for a in answers if done.get(a.pk) == hashes[a.pk]]
+        _suggest(list(_predictions(kept, version).select_related("answer")), version, True)
+    return written
+
+
+def _compute(
+    question: Question,
+    answers: list[Answer],
+    found: tuple[ModelVersion, FittedScorer] | None,
+    hashes: dict[int, str],
+    started: float,
+) -> list[Prediction]:
+    """Preprocess, score in one batch (model or fallback), add feedback: unsaved rows."""
+    version = found[0] if found else None
     screened = [screen_answer(a.text) for a in answers]
     coverage = _coverage(question, screened)
     vectors = runtime.encoder().encode([s.text for s in screened])  # (N, C)
@@ -155,12 +176,12 @@ def _score_group(question: Question, answers: list[Answer]) -> int:
     else:
         scores = _fallback_scores(question, screened, coverage, vectors)
     near = neighbours_for(question, answers, vectors, [EMPTY in s.flags for s in screened])
+    # What each answer waited inside the worker: the whole batch it was scored in.
     latency_ms = (time.perf_counter() - started) * 1000
-    rows = [
+    return [
         _row(answer, version, hashes[answer.pk], score, cov, neighbours, latency_ms)
         for answer, score, cov, neighbours in zip(answers, scores, coverage, near, strict=True)
     ]
-    return _write(scoring_model, version, rows)
 
 
 def _coverage(question: Question, screened: list[Screened]) -> list[list[Coverage]]:
@@ -296,11 +317,13 @@ def _write(
     return len(new) + len(stale)
 
 
-def _suggest(rows: list[Prediction], version: ModelVersion | None) -> None:
-    """Suggested grades through `grade_suggest`, which never touches a teacher's decision."""
-    grades = {
-        g.answer_id: g for g in Grade.objects.filter(answer_id__in=[r.answer_id for r in rows])
-    }
+def _suggest(
+    rows: list[Prediction], version: ModelVersion | None, only_changed: bool = False
+) -> None:
+    """Suggested grades through `grade_suggest`, which never touches a teacher's decision;
+    `only_changed` skips grades that already suggest these points from a model."""
+    answer_ids = [row.answer_id for row in rows]
+    grades = {g.answer_id: g for g in Grade.objects.filter(answer_id__in=answer_ids)}
     reason = (
         f"AI model v{version.number} ({version.family})"
         if version
@@ -312,4 +335,7 @@ def _suggest(rows: list[Prediction], version: ModelVersion | None) -> None:
         grade = grades.get(row.answer_id)
         if grade is not None and grade.state != GradeState.SUGGESTED:
             continue  # a decision stands (grade_suggest would refuse it too, after a lock)
+        same = grade is not None and (grade.source, grade.points) == (GradeSource.MODEL, row.score)
+        if only_changed and same:
+            continue
         grade_suggest(answer=row.answer, points=row.score, source=GradeSource.MODEL, reason=reason)

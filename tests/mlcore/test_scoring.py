@@ -17,7 +17,7 @@ from lms.assignments.models import Answer, Question, Submission
 from lms.assignments.services import submission_submit
 from lms.courses.models import Course
 from lms.grading.models import Grade, GradeEvent, GradeSource, GradeState
-from lms.grading.services import grade_set
+from lms.grading.services import grade_set, grade_suggest
 from mlcore import runtime
 from mlcore.engine.inference import FittedScorer
 from mlcore.models import Prediction, ScoringModel
@@ -255,3 +255,21 @@ def test_a_grade_from_a_teacher_keeps_the_ai_suggestion_for_comparison(
     assert prediction.score == Decimal(2)
     assert Grade.objects.get(answer=answer).source == GradeSource.TEACHER
     assert Grade.objects.get(answer=answer).state == GradeState.DRAFT
+
+
+def test_rescore_after_a_restore_brings_back_the_versions_suggestion(
+    question: Question, scorer_dir: Path
+) -> None:
+    answer = submit_answer(question, RIGHT)
+    version = store_version(question, scorer_dir)
+    submission_score(submission_id=answer.submission_id)
+    # As if v1 had said 1 when it was first active, and a later version (now replaced) 2.
+    Prediction.objects.filter(answer=answer, version=version).update(score=Decimal(1))
+    grade_suggest(answer=answer, points=Decimal(2), reason="AI model v2 (mlp)")
+
+    assert question_rescore(scoring_model_id=version.scoring_model_id) == 0
+    events = GradeEvent.objects.filter(grade__answer=answer)
+    assert (events.last().to_points, events.last().reason) == (1, "AI model v1 (mlp)")  # type: ignore[union-attr]
+    count = events.count()
+    question_rescore(scoring_model_id=version.scoring_model_id)
+    assert events.count() == count
