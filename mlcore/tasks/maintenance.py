@@ -24,7 +24,9 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from mlcore.services.registry import version_broken_notify, versions_prune
+from mlcore.services.scoring import submissions_unscored
 from mlcore.services.training import retrain_due, training_runs_sweep
+from mlcore.tasks.scoring import score_submission_task
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +50,6 @@ def retrain_due_task() -> list[int]:
 @shared_task(name="mlcore.sweep_unscored", **_OPTIONS)
 def sweep_unscored_task() -> list[int]:
     """Enqueue scoring again for submissions still unscored after `AULA_SCORING_STALE_SECONDS`."""
-    from mlcore.services.scoring import submissions_unscored
-    from mlcore.tasks.scoring import score_submission_task
-
     older_than = timezone.now() - timedelta(seconds=settings.AULA_SCORING_STALE_SECONDS)
     submission_ids = submissions_unscored(older_than=older_than)
     for submission_id in submission_ids:
