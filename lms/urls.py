@@ -14,4 +14,5 @@ urlpatterns = [
     path("accounts/", include("lms.accounts.urls")),
     path("courses/", include("lms.courses.urls")),
     path("assignments/", include("lms.assignments.urls")),
+    path("ml/", include("mlcore.urls")),
 ]

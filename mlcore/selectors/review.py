@@ -16,18 +16,19 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
 
-from lms.assignments.models import Answer, Question, Submission
+from lms.assignments.models import Answer, Criterion, Question, Submission
 from lms.grading.models import Grade, GradeEvent, GradeSource, GradeState
 from mlcore.engine.encoders import TextEncoder, get_encoder
 from mlcore.engine.feedback import cluster_answers
 from mlcore.engine.metrics import qwk
-from mlcore.models import ModelVersion, Prediction
+from mlcore.models import ModelVersion, Prediction, ScoringModel
 from mlcore.services.review import DECISION_REASONS
 
 ORDERS = {
@@ -42,10 +43,35 @@ STATES = {
     "decided": "Decided by a teacher",
     "all": "All answers",
 }
+STATE_LABELS = {"suggested": "Suggested", "ungraded": "Not graded", "decided": "Decided"}
+FLAG_LABELS = {
+    "empty": "The answer is empty.",
+    "truncated": "The answer was cut to the length the model reads.",
+    "language": "Mostly not in English: the model is less reliable here.",
+    "instruction_to_grader": "It contains instructions to the grader; they were ignored.",
+    "no_reference": "The question has no reference answer or key points to compare with.",
+}
 DECIDED_STATES = (GradeState.DRAFT, GradeState.RELEASED)
 #: Seconds a clustering or an embedding stays cached; the keys change with the answers anyway.
 CACHE_SECONDS = 24 * 60 * 60
 LABEL_CHARS = 140
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of an answer's text; `key_points` numbers (from 1) the key points it is evidence
+    for, empty for plain text."""
+
+    text: str
+    key_points: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SimilarAnswer:
+    answer_id: int
+    text: str
+    points: str
+    similarity: float
 
 
 @dataclass
@@ -54,6 +80,23 @@ class QueueItem:
     grade: Grade | None
     prediction: Prediction | None  # the active version's, else the newest
     cluster: int | None = None
+    similar: list[SimilarAnswer] = field(default_factory=list)
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def flags(self) -> list[str]:
+        """What the scoring noticed about the answer, in words."""
+        flags = self.prediction.flags if self.prediction else []
+        return [FLAG_LABELS.get(flag, flag.replace("_", " ")) for flag in flags]
+
+    @property
+    def segments(self) -> list[Segment]:
+        """The answer's text with the evidence of the key points it met marked."""
+        key_points = self.prediction.key_points if self.prediction else []
+        return evidence_segments(self.answer.text, key_points)
 
     @property
     def state(self) -> str:
@@ -86,13 +129,46 @@ class GradingQueue:
     items: list[QueueItem]  # the filtered answers, in the chosen order
     clusters: list[QueueCluster]  # cluster order only: the same items, grouped
     counts: dict[str, int]  # answers per state filter, over the whole question
+    scoring_model: ScoringModel | None = None  # None until the question is first scored
+    criteria: list[Criterion] = field(default_factory=list)  # the rubric, levels prefetched
+
+    @property
+    def suggestions_enabled(self) -> bool:
+        return self.scoring_model is None or self.scoring_model.suggestions_enabled
+
+
+def evidence_segments(text: str, key_points: Sequence[dict[str, Any]]) -> list[Segment]:
+    """Split `text` at the evidence spans of the met key points (a prediction's `key_points`).
+
+    Spans that no longer fit the text (it was edited since) are ignored; overlapping spans are
+    cut into pieces that each name every key point they support.
+    """
+    bounds = {0, len(text)}
+    spans: list[tuple[int, int, int]] = []
+    for number, point in enumerate(key_points, start=1):
+        evidence = point.get("evidence") if point.get("met") else None
+        if not isinstance(evidence, dict):
+            continue
+        start, end = evidence.get("start"), evidence.get("end")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+            continue
+        if text[start:end] != evidence.get("text"):
+            continue
+        spans.append((start, end, number))
+        bounds |= {start, end}
+    cuts = sorted(bounds)
+    segments = []
+    for a, b in pairwise(cuts):
+        numbers = tuple(sorted({n for s, e, n in spans if s <= a and b <= e}))
+        segments.append(Segment(text[a:b], numbers))
+    return segments
 
 
 def _encoder() -> TextEncoder:
     return get_encoder("onnx")
 
 
-def _answers(question: Question) -> list[Answer]:
+def _answers(question: Question, answer_id: int | None = None) -> list[Answer]:
     """Submitted answers with their student, grade and chosen prediction id: one query."""
     # The active version's prediction when there is one, else the newest (a fallback, or an
     # older version's made before the teacher graded the answer).
@@ -108,16 +184,21 @@ def _answers(question: Question) -> list[Answer]:
         .order_by("rank", "-created_at", "-id")
         .values("id")[:1]
     )
+    answers = Answer.objects.filter(
+        question=question, submission__status=Submission.Status.SUBMITTED
+    )
+    if answer_id is not None:
+        answers = answers.filter(pk=answer_id)
     return list(
-        Answer.objects.filter(question=question, submission__status=Submission.Status.SUBMITTED)
-        .select_related("submission__student", "grade")
+        answers.select_related("submission__student", "grade__graded_by")
+        .prefetch_related("grade__levels")
         .annotate(prediction_id=Subquery(best_prediction))
         .order_by("submission__submitted_at", "submission_id", "id")
     )
 
 
-def _items(question: Question) -> list[QueueItem]:
-    answers = _answers(question)
+def _items(question: Question, answer_id: int | None = None) -> list[QueueItem]:
+    answers = _answers(question, answer_id)
     ids = [a.prediction_id for a in answers if a.prediction_id is not None]  # type: ignore[attr-defined]
     predictions = Prediction.objects.select_related("version").in_bulk(ids)
     items = []
@@ -126,6 +207,30 @@ def _items(question: Question) -> list[QueueItem]:
         prediction = predictions.get(answer.prediction_id)  # type: ignore[attr-defined]
         items.append(QueueItem(answer, grade, prediction))
     return items
+
+
+def _add_similar(items: list[QueueItem]) -> None:
+    """The graded answers each prediction found similar, with their text: one query for all."""
+    wanted = {
+        int(row["answer_id"])
+        for item in items
+        if item.prediction is not None
+        for row in item.prediction.similar
+        if isinstance(row, dict) and "answer_id" in row
+    }
+    texts = dict(Answer.objects.filter(pk__in=wanted).values_list("pk", "text")) if wanted else {}
+    for item in items:
+        rows = item.prediction.similar if item.prediction is not None else []
+        item.similar = [
+            SimilarAnswer(
+                int(row["answer_id"]),
+                texts[int(row["answer_id"])],
+                str(row.get("points", "")),
+                float(row.get("similarity", 0.0)),
+            )
+            for row in rows
+            if isinstance(row, dict) and int(row.get("answer_id", 0)) in texts
+        ]
 
 
 def _least_certain_key(item: QueueItem) -> tuple[float, float]:
@@ -217,7 +322,24 @@ def grading_queue(
         found = answer_clusters([item.answer for item in everything], encoder())
         clusters = _group(items, found)
         items = [item for group in clusters for item in group.items]
-    return GradingQueue(question, order, state, items, clusters, counts)
+    return _finish(GradingQueue(question, order, state, items, clusters, counts))
+
+
+def grading_queue_item(*, question: Question, answer_id: int) -> GradingQueue | None:
+    """The queue of one submitted answer of the question (a row to redraw); `None` if the
+    question has no such answer."""
+    items = _items(question, answer_id)
+    if not items:
+        return None
+    return _finish(GradingQueue(question, "position", "all", items, [], {}))
+
+
+def _finish(queue: GradingQueue) -> GradingQueue:
+    """Add what the page shows beside the answers: similar answers, settings, rubric."""
+    _add_similar(queue.items)
+    queue.scoring_model = ScoringModel.objects.filter(question=queue.question).first()
+    queue.criteria = list(queue.question.criteria.prefetch_related("levels"))
+    return queue
 
 
 # --- Agreement between the model and the teacher ----------------------------------------------
