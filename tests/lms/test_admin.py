@@ -26,6 +26,7 @@ from lms.assignments.models import (
 from lms.courses.models import Course, Enrollment
 from lms.grading.export import gradebook_csv
 from lms.grading.models import Grade, GradeEvent, GradeSource, GradeState
+from mlcore.models import ModelVersion, Prediction, ScoringModel, TrainingRun
 from tests.factories import (
     AnswerFactory,
     AssignmentFactory,
@@ -43,7 +44,8 @@ from tests.factories import (
 )
 
 OUR_APPS = {"accounts", "courses", "assignments", "grading"}
-READ_ONLY_MODELS = {Grade, GradeEvent}
+# mlcore's registry rows are written by its services only (tests/mlcore/test_registry_admin.py).
+READ_ONLY_MODELS = {Grade, GradeEvent, ScoringModel, TrainingRun, ModelVersion, Prediction}
 
 
 def build_world(size: int) -> dict[type[Model], Model]:
