@@ -10,6 +10,7 @@ its artifacts), the other none (the similarity fallback).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -155,3 +156,46 @@ def test_submit_to_feedback_over_redis_with_postgres(
     _artifacts_of(redis_worker, settings)
     with routed_to(monkeypatch, queue=redis_queue) as sent:
         _run_flow(redis_worker, sent, scorer_dir)
+
+
+def test_two_deliveries_racing_on_postgres_write_once(
+    postgres: str, transactional_db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection
+
+    from mlcore.services import scoring
+
+    question = text_question(CourseFactory())
+    submission = submit(
+        new_student(question.assignment.course), question.assignment, {question.pk: RIGHT}
+    )
+    both_computed = threading.Barrier(2, timeout=60)
+    original = scoring._compute
+
+    def compute_then_wait(*args: Any, **kwargs: Any) -> Any:
+        rows = original(*args, **kwargs)
+        both_computed.wait()  # neither has written yet: both go for the same rows now
+        return rows
+
+    monkeypatch.setattr(scoring, "_compute", compute_then_wait)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def deliver() -> None:
+        try:
+            results.append(scoring.submission_score(submission_id=submission.pk))
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    assert sorted(results) == [0, 1]
+    assert Prediction.objects.filter(answer__submission=submission).count() == 1
+    assert GradeEvent.objects.filter(grade__answer__submission=submission).count() == 1
