@@ -35,6 +35,7 @@ from mlcore.selectors.review import (
     agreement_for_question,
     grading_queue,
     grading_queue_item,
+    question_number,
 )
 from mlcore.services.registry import scoring_model_for, scoring_model_update, version_activate
 from mlcore.services.review import (
@@ -64,6 +65,16 @@ def _staff_question(request: HttpRequest, question_id: int) -> Question:
     if not question.is_text or not can_grade_course(user=_user(request), course=course):
         raise Http404("No such question.")
     return question
+
+
+def _page_context(question: Question) -> dict[str, Any]:
+    """What both full pages show in their heading."""
+    return {
+        "question": question,
+        "number": question_number(question),
+        "assignment": question.assignment,
+        "course": question.assignment.course,
+    }
 
 
 # --- The question's model page ----------------------------------------------------------------
@@ -120,8 +131,7 @@ def question_model(request: HttpRequest, question_id: int) -> HttpResponse:
             return redirect(_model_url(question))
     context = {
         **_runs_context(request, page),
-        "assignment": question.assignment,
-        "course": question.assignment.course,
+        **_page_context(question),
         "form": form,
         "agreement": agreement_for_question(question=question),
     }
@@ -242,9 +252,7 @@ def _queue_context(
         return item, bound.get(item.answer.pk) or _decision_form(item, queue)
 
     return {
-        "question": queue.question,
-        "assignment": queue.question.assignment,
-        "course": queue.question.assignment.course,
+        **_page_context(queue.question),
         "queue": queue,
         "rows": [row(item) for item in queue.items],
         "cluster_rows": [(c, [row(item) for item in c.items]) for c in queue.clusters],

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 
 from lms.assignments.models import Answer, Criterion, Question, Submission
 from lms.grading.models import Grade, GradeEvent, GradeSource, GradeState
@@ -37,7 +37,7 @@ ORDERS = {
     "least_certain": "Least certain AI suggestion first",
 }
 STATES = {
-    "review": "Needs review (suggested or not graded)",
+    "review": "Needs review: suggested or not graded",
     "suggested": "Suggested, not decided",
     "ungraded": "Not graded",
     "decided": "Decided by a teacher",
@@ -162,6 +162,12 @@ def evidence_segments(text: str, key_points: Sequence[dict[str, Any]]) -> list[S
         numbers = tuple(sorted({n for s, e, n in spans if s <= a and b <= e}))
         segments.append(Segment(text[a:b], numbers))
     return segments
+
+
+def question_number(question: Question) -> int:
+    """The question's number in its assignment as pages show it (1 for the first)."""
+    before = Q(position__lt=question.position) | Q(position=question.position, pk__lt=question.pk)
+    return 1 + Question.objects.filter(before, assignment_id=question.assignment_id).count()
 
 
 def _encoder() -> TextEncoder:
