@@ -307,6 +307,8 @@ AULA_TRAINING_STALE_SECONDS = env.int("AULA_TRAINING_STALE_SECONDS", default=60)
 AULA_ARTIFACTS_KEEP = env.int("AULA_ARTIFACTS_KEEP", default=5)
 AULA_ARTIFACTS_PRUNE_SECONDS = env.int("AULA_ARTIFACTS_PRUNE_SECONDS", default=24 * 60 * 60)
 AULA_ML_DEVICE = env.str("AULA_ML_DEVICE", default="")
+# What the student pages show as AI feedback: named here because the LMS apps never import mlcore.
+AULA_FEEDBACK_SELECTOR = "mlcore.selectors.feedback.feedback_for_submission"
 # Fields of the engine's TrainConfig set for every training run, as JSON: '{"epochs": 5}'.
 AULA_TRAINING_OVERRIDES: dict[str, Any] = env.json("AULA_TRAINING_OVERRIDES", default={})
 CELERY_BEAT_SCHEDULE = {
