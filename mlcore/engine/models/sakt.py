@@ -30,6 +30,9 @@ class SAKTConfig:
     layers: int = 1
     dropout: float = 0.2
     max_len: int = 200
+    # The original adds positions to keys and values only, so a query cannot prefer recent
+    # answers; adding them to the queries too lets attention learn recency.
+    query_position: bool = True
 
 
 class _Block(nn.Module):
@@ -103,8 +106,9 @@ class SAKT(KTModel):
         values = torch.cat(
             [self.start.expand(len(exercise), 1, -1), interaction[:, :-1]], dim=1
         )  # (B, T, C)
-        values = self.drop(values + self.position.weight[:t])
-        x = exercise
+        positions = self.position.weight[:t]  # (T, C)
+        values = self.drop(values + positions)
+        x = exercise + positions if self.cfg.query_position else exercise
         for block in self.blocks:
             x = block(x, values)
         logits: torch.Tensor = self.out(x).squeeze(-1)  # (B, T, 1) -> (B, T)

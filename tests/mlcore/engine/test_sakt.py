@@ -24,10 +24,11 @@ def test_loss_falls(n_items: int) -> None:
     assert last < first - 0.05
 
 
-@pytest.mark.parametrize("layers", [1, 2])
-def test_attention_is_causal(layers: int) -> None:
+@pytest.mark.parametrize(("layers", "query_position"), [(1, False), (1, True), (2, True)])
+def test_attention_is_causal(layers: int, query_position: bool) -> None:
     seed_everything(0)
-    assert_causal(SAKT(SAKTConfig(N_SKILLS, N_ITEMS, dim=16, heads=2, layers=layers, max_len=32)))
+    cfg = SAKTConfig(N_SKILLS, N_ITEMS, 16, 2, layers, max_len=32, query_position=query_position)
+    assert_causal(SAKT(cfg))
 
 
 def test_item_ids_change_predictions_once_learned() -> None:
