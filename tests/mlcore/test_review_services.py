@@ -22,6 +22,7 @@ from mlcore.services.review import (
     suggestion_edit,
     suggestion_reject,
 )
+from mlcore.services.training_data import training_examples
 from tests.factories import CriterionFactory, LevelFactory
 from tests.lms.dbstate import db_state
 from tests.mlcore.review_helpers import make_answer, make_question, make_ta, suggest
@@ -167,3 +168,14 @@ def test_answer_grade_refuses_to_bypass_a_suggestion(question: Question, teacher
     grade = suggest(make_answer(question), 3)
     with pytest.raises(ValidationError, match="accept, edit or reject"):
         answer_grade(actor=teacher, answer=grade.answer, points=Decimal(1))
+
+
+def test_every_decision_becomes_training_data(question: Question, teacher: User) -> None:
+    grades = [suggest(make_answer(question, f"Answer {n}"), 3) for n in range(5)]
+    suggestion_accept(actor=teacher, grade=grades[0])
+    suggestion_edit(actor=teacher, grade=grades[1], points=Decimal(2))
+    suggestion_reject(actor=teacher, grade=grades[2], points=Decimal(0))
+    answer_grade(actor=teacher, answer=make_answer(question, "Answer 5"), points=Decimal(4))
+    # The last two suggestions stay undecided: a model must not learn from its own guesses.
+    learned = {ex.answer: ex.score for _, ex in training_examples(question)}
+    assert learned == {"Answer 0": 3.0, "Answer 1": 2.0, "Answer 2": 0.0, "Answer 5": 4.0}
