@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -33,7 +34,7 @@ from django.conf import settings
 
 from mlcore.artifacts import ArtifactError, artifact_fetch
 from mlcore.engine.checkpoint import CheckpointError, read_meta
-from mlcore.engine.encoders import EMBED_DIM, TextEncoder, get_encoder
+from mlcore.engine.encoders import TextEncoder, get_encoder
 from mlcore.engine.inference import FittedScorer
 from mlcore.engine.scoring_features import MiniLMTokenStates
 from mlcore.models import ModelVersion, ScoringModel
@@ -108,7 +109,7 @@ def answer_vectors(items: Sequence[tuple[int, str]]) -> np.ndarray:
     with _lock:
         missing = [i for i, key in enumerate(keys) if key not in _answer_vectors]
     fresh = encoder().base.encode([items[i][1] for i in missing]) if missing else None
-    out = np.empty((len(items), EMBED_DIM), dtype=np.float32)  # (N, C)
+    out = np.empty((len(items), encoder().dim), dtype=np.float32)  # (N, C)
     with _lock:
         if fresh is not None:
             for row, i in enumerate(missing):
@@ -195,7 +196,9 @@ def clear() -> None:
 
 def warm_up() -> None:
     """Load the encoder and run one encode, so the first student does not wait for it."""
+    started = time.perf_counter()
     encoder().base.encode(["warm-up"])
+    logger.info("scoring runtime warmed up in %.2f s", time.perf_counter() - started)
 
 
 def _consumes_scoring_queue() -> bool:

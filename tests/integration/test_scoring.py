@@ -144,6 +144,9 @@ def test_submit_to_feedback_over_the_filesystem_broker(
         routed_to(monkeypatch, connection=broker) as sent,
     ):
         _run_flow(filesystem_worker, sent, scorer_dir)
+    # A solo worker that consumes ml_cpu loads the encoder before it takes its first task.
+    log = filesystem_worker.log.read_text()
+    assert log.index("scoring runtime warmed up") < log.index(" ready.")
 
 
 def test_submit_to_feedback_over_redis_with_postgres(
