@@ -70,4 +70,5 @@ ifneq ($(wildcard mlcore/engine/bench.py),)
 .PHONY: bench
 bench: install
 	$(PY) -m mlcore.engine.bench
+	$(PY) scripts/bench_feedback.py
 endif
