@@ -25,6 +25,11 @@ urlpatterns = [
     ),
     path("questions/<int:question_id>/queue/", views.queue, name="queue"),
     path(
+        "questions/<int:question_id>/queue/accept/",
+        views.queue_accept_many,
+        name="queue_accept_many",
+    ),
+    path(
         "questions/<int:question_id>/queue/<int:answer_id>/",
         views.queue_decide,
         name="queue_decide",

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +36,7 @@ from mlcore.selectors.review import (
     grading_queue,
     grading_queue_item,
     question_number,
+    suggested_grades,
 )
 from mlcore.services.registry import scoring_model_for, scoring_model_update, version_activate
 from mlcore.services.review import (
@@ -43,6 +44,7 @@ from mlcore.services.review import (
     suggestion_accept,
     suggestion_edit,
     suggestion_reject,
+    suggestions_accept,
 )
 from mlcore.services.training import training_run_cancel, training_run_start
 
@@ -337,3 +339,37 @@ def queue_decide(request: HttpRequest, question_id: int, answer_id: int) -> Http
         "state": state,
     }
     return render(request, "mlcore/partials/queue_item.html", context)
+
+
+def _shown_points(request: HttpRequest) -> dict[int, Decimal]:
+    """Answer id -> the suggested points the page showed, from the cluster's accept-all form."""
+    try:
+        ids = [int(value) for value in request.POST.getlist("answer")]
+        return {pk: Decimal(request.POST[f"shown-{pk}"]) for pk in ids}
+    except (ValueError, KeyError, ArithmeticError) as exc:
+        # The page always sends both; anything else was not typed by a teacher.
+        raise SuspiciousOperation("malformed accept-all form") from exc
+
+
+@login_required
+@require_POST
+def queue_accept_many(request: HttpRequest, question_id: int) -> HttpResponse:
+    """Accept the AI suggestions of the answers shown in a cluster, all or none."""
+    question = _staff_question(request, question_id)
+    order, state = _queue_params(request)
+    shown = _shown_points(request)
+    grades = suggested_grades(question=question, answer_ids=list(shown))
+    if len(grades) != len(shown):
+        messages.error(
+            request, "Some of these answers were decided meanwhile; nothing was accepted."
+        )
+    else:
+        try:
+            suggestions_accept(
+                actor=_user(request), shown=[(g, shown[g.answer_id]) for g in grades]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages) + " Nothing was accepted.")
+        else:
+            messages.success(request, f"Accepted {len(grades)} AI suggestions.")
+    return redirect(_queue_url(question, order, state))

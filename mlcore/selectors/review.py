@@ -11,7 +11,6 @@ set of answers (cached by their ids and text hashes), so a page reload costs nei
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,16 +18,14 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-import numpy as np
-from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 
 from lms.assignments.models import Answer, Criterion, Question, Submission
 from lms.grading.models import Grade, GradeEvent, GradeSource, GradeState
 from mlcore.engine.encoders import TextEncoder, get_encoder
-from mlcore.engine.feedback import cluster_answers
 from mlcore.engine.metrics import qwk
 from mlcore.models import ModelVersion, Prediction, ScoringModel
+from mlcore.selectors.clusters import answer_clusters
 from mlcore.services.review import DECISION_REASONS
 
 ORDERS = {
@@ -52,9 +49,6 @@ FLAG_LABELS = {
     "no_reference": "The question has no reference answer or key points to compare with.",
 }
 DECIDED_STATES = (GradeState.DRAFT, GradeState.RELEASED)
-#: Seconds a clustering or an embedding stays cached; the keys change with the answers anyway.
-CACHE_SECONDS = 24 * 60 * 60
-LABEL_CHARS = 140
 
 
 @dataclass(frozen=True)
@@ -119,6 +113,11 @@ class QueueCluster:
     label: str  # its most central answer, shortened
     size: int  # answers of the question in it, whatever the state filter
     items: list[QueueItem] = field(default_factory=list)
+
+    @property
+    def suggested(self) -> list[QueueItem]:
+        """The items shown with a suggestion to decide: what "accept them all" accepts."""
+        return [item for item in self.items if item.state == "suggested"]
 
 
 @dataclass
@@ -248,51 +247,6 @@ def _least_certain_key(item: QueueItem) -> tuple[float, float]:
     return (prediction.confidence, -width)
 
 
-def _text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _encoder_tag(encoder: TextEncoder) -> str:
-    return f"{type(encoder).__module__}.{type(encoder).__qualname__}/{encoder.dim}"
-
-
-def _embeddings(texts: Sequence[str], encoder: TextEncoder) -> np.ndarray:
-    """Unit embeddings of `texts` (n, dim): cached ones from the cache, the rest in one call."""
-    tag = _encoder_tag(encoder)
-    keys = [f"mlcore:embedding:{tag}:{_text_hash(t)}" for t in texts]
-    cached: dict[str, Any] = cache.get_many(keys)
-    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cached}.items())
-    if missing:
-        vectors = encoder.encode([t for _, t in missing])  # (m, dim)
-        fresh = {k: vectors[i].astype(np.float32) for i, (k, _) in enumerate(missing)}
-        cache.set_many(fresh, CACHE_SECONDS)
-        cached.update(fresh)
-    return np.stack([cached[k] for k in keys]) if keys else np.zeros((0, encoder.dim))
-
-
-def answer_clusters(answers: Sequence[Answer], encoder: TextEncoder) -> dict[int, tuple[int, str]]:
-    """Answer id -> (cluster index, cluster label) for these answers, computed once per set."""
-    pairs = sorted((a.pk, _text_hash(a.text)) for a in answers)
-    digest = hashlib.sha256(repr((_encoder_tag(encoder), pairs)).encode()).hexdigest()
-    key = f"mlcore:clusters:{digest}"
-    found: dict[int, tuple[int, str]] | None = cache.get(key)
-    if found is not None:
-        return found
-    texts = [a.text for a in answers]
-    clustering = cluster_answers(_embeddings(texts, encoder))
-    labels = [_shorten(t) for t in clustering.label_texts(texts)]
-    found = {
-        a.pk: (int(c), labels[int(c)]) for a, c in zip(answers, clustering.labels, strict=True)
-    }
-    cache.set(key, found, CACHE_SECONDS)
-    return found
-
-
-def _shorten(text: str) -> str:
-    text = " ".join(text.split()) or "(empty answer)"
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
-
-
 def _group(items: list[QueueItem], clusters: dict[int, tuple[int, str]]) -> list[QueueCluster]:
     sizes: dict[int, int] = defaultdict(int)
     for index, _ in clusters.values():
@@ -338,6 +292,18 @@ def grading_queue_item(*, question: Question, answer_id: int) -> GradingQueue | 
     if not items:
         return None
     return _finish(GradingQueue(question, "position", "all", items, [], {}))
+
+
+def suggested_grades(*, question: Question, answer_ids: Sequence[int]) -> list[Grade]:
+    """The suggested grades of these answers of the question (others are left out)."""
+    return list(
+        Grade.objects.filter(
+            answer_id__in=answer_ids,
+            answer__question=question,
+            answer__submission__status=Submission.Status.SUBMITTED,
+            state=GradeState.SUGGESTED,
+        )
+    )
 
 
 def _finish(queue: GradingQueue) -> GradingQueue:

@@ -16,7 +16,7 @@ answer in the meantime, the teacher is asked to look again rather than accept un
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -81,6 +81,16 @@ def suggestion_accept(*, actor: User, grade: Grade, shown_points: Decimal | None
     """Accept a suggestion as it is: it becomes the actor's draft grade."""
     grade = _locked_suggestion(actor, grade, shown_points)
     return grade_accept(actor=actor, grade=grade)
+
+
+@transaction.atomic
+def suggestions_accept(*, actor: User, shown: Sequence[tuple[Grade, Decimal]]) -> list[Grade]:
+    """Accept several suggestions at once, each with the points the teacher was shown (a cluster
+    of similar answers): all of them, or none when one was decided or changed meanwhile."""
+    # In answer order, so that two teachers accepting overlapping clusters lock rows in the same
+    # order and wait for each other instead of deadlocking.
+    ordered = sorted(shown, key=lambda pair: pair[0].answer_id)
+    return [suggestion_accept(actor=actor, grade=g, shown_points=p) for g, p in ordered]
 
 
 @transaction.atomic

@@ -337,3 +337,60 @@ def test_decision_queries_do_not_grow_with_answers(
     few = decide()
     _add_answers(question, teacher, 10)
     assert decide() == few
+
+
+def _accept_all(client: Client, question: Question, grades: list[Grade]) -> Any:
+    data: dict[str, Any] = {"answer": [g.answer_id for g in grades]}
+    data |= {f"shown-{g.answer_id}": str(g.points) for g in grades}
+    url = reverse("mlcore:queue_accept_many", kwargs={"question_id": question.pk})
+    return client.post(url + "?order=cluster&state=review", data)
+
+
+def test_accept_a_whole_cluster(
+    client: Client, question: Question, teacher: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mlcore.selectors.review._encoder", FakeEncoder)
+    grades = [suggest(make_answer(question, f"Light scatters, {n}."), 3) for n in range(2)]
+    suggest(make_answer(question, "The ozone layer."), 1)
+    client.force_login(teacher)
+    html = client.get(_url(question, order="cluster")).content.decode()
+    assert "Accept the 2 AI suggestions shown in cluster 1" in html
+    response = _accept_all(client, question, grades)
+    assert response.status_code == 302
+    assert response["Location"].endswith("?order=cluster&state=review")
+    for grade in grades:
+        grade.refresh_from_db()
+        assert (grade.state, grade.graded_by) == (GradeState.DRAFT, teacher)
+        assert GradeEvent.objects.filter(grade=grade).last().reason == REASON_ACCEPTED  # type: ignore[union-attr]
+    assert Grade.objects.filter(state=GradeState.SUGGESTED).count() == 1  # the other cluster
+
+
+def test_accept_all_is_all_or_nothing(client: Client, question: Question, teacher: User) -> None:
+    grades = [suggest(make_answer(question), 3) for _ in range(3)]
+    grade_suggest(answer=grades[1].answer, points=Decimal(2))  # rescored while on screen
+    client.force_login(teacher)
+    before = db_state()
+    response = _accept_all(client, question, grades)
+    assert response.status_code == 302
+    assert db_state() == before
+    messages = [str(m) for m in response.wsgi_request._messages]  # type: ignore[attr-defined]
+    assert len(messages) == 1
+    assert "changed from 3.00 to 2.00 points" in messages[0]
+    assert messages[0].endswith("Nothing was accepted.")
+
+
+@pytest.mark.parametrize("who", ["student", "outsider"])
+def test_accept_all_refused_to_others(
+    client: Client, question: Question, request: pytest.FixtureRequest, who: str
+) -> None:
+    grades = [suggest(make_answer(question), 3)]
+    client.force_login(request.getfixturevalue(who))
+    before = db_state()
+    assert _accept_all(client, question, grades).status_code == 404
+    assert db_state() == before
+
+
+def test_accept_all_with_a_forged_form(client: Client, question: Question, teacher: User) -> None:
+    client.force_login(teacher)
+    url = reverse("mlcore:queue_accept_many", kwargs={"question_id": question.pk})
+    assert client.post(url, {"answer": ["x"]}).status_code == 400
