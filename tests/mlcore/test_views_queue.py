@@ -394,3 +394,20 @@ def test_accept_all_with_a_forged_form(client: Client, question: Question, teach
     client.force_login(teacher)
     url = reverse("mlcore:queue_accept_many", kwargs={"question_id": question.pk})
     assert client.post(url, {"answer": ["x"]}).status_code == 400
+
+
+def test_the_queue_shows_what_the_scoring_service_wrote(
+    client: Client, question: Question, teacher: User
+) -> None:
+    from mlcore.services.scoring import submission_score
+
+    graded = make_answer(question, "Air molecules scatter blue sunlight more than red light.")
+    grade_set(actor=teacher, answer=graded, points=Decimal(4), comment="Clear and complete.")
+    answer = make_answer(question, "It is the scattering of light. Blue has a short wavelength.")
+    assert submission_score(submission_id=answer.submission_id) == 1
+    client.force_login(teacher)
+    html = client.get(_url(question)).content.decode()
+    assert "Similarity to the reference answers (no trained model yet)." in html
+    assert "<mark>" in html  # a key point met, its evidence highlighted in the answer
+    assert "Accept" in html
+    assert "Air molecules scatter blue sunlight more than red light." in html  # similar, graded
