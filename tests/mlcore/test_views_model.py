@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +18,10 @@ from lms.assignments.models import Question
 from lms.courses.models import Course
 from mlcore.models import Family, ModelVersion, ScoringModel, TrainingRun
 from mlcore.services.review import suggestion_accept
+from mlcore.services.training import training_run_execute
 from tests.lms.dbstate import db_state
 from tests.mlcore.review_helpers import make_answer, make_question, make_ta, make_version, suggest
+from tests.mlcore.training_helpers import graded_question, use_artifact_dir
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 CURVE = [
@@ -181,7 +184,8 @@ def test_loss_curve_as_svg_with_the_same_numbers_in_a_table(
     assert 'role="img"' in html
     assert html.count("<path d=") == 2  # training and validation loss
     assert f"<caption>Loss per epoch of run {run.pk}</caption>" in html
-    assert "0.3333" in html and "0.4000" in html  # epoch 3: 1 / 3 and 1.2 / 3
+    assert "0.3333" in html
+    assert "0.4000" in html
     assert "Trained on 12 teacher grades, checked on 4 held out" in html
 
 
@@ -196,11 +200,14 @@ def test_versions_metrics_restore_and_broken_alert(
     broken.save()
     client.force_login(teacher)
     html = client.get(_url("question_model", question)).content.decode()
-    assert 'role="alert"' in html and "Version 3 cannot be used" in html
+    assert 'role="alert"' in html
+    assert "Version 3 cannot be used" in html
     assert "The artifact&#x27;s sha256 does not match." in html
     assert "Version 2 scores the answers instead." in html
-    assert "Restore version 1" in html and "Restore version 3" not in html
-    assert "0.500" in html and "90%" in html  # v1's held-out QWK and within one point
+    assert "Restore version 1" in html
+    assert "Restore version 3" not in html
+    assert "0.500" in html
+    assert "90%" in html
     response = client.post(_url("version_restore", question, version_id=old.pk))
     assert response.status_code == 302
     old.refresh_from_db()
@@ -243,3 +250,30 @@ def test_model_page_queries_do_not_grow(
     few = _queries(client, _url(name, question))
     _grow(question, teacher, 8)
     assert _queries(client, _url(name, question)) == few
+
+
+@pytest.mark.slow
+def test_a_real_run_from_the_page_to_its_version(
+    client: Client, course: Course, teacher: User, settings: Any, tmp_path: Path
+) -> None:
+    """Train now on the page, a (tiny) run, then its curve, version and decision on the page."""
+    use_artifact_dir(settings, tmp_path / "artifacts")
+    settings.AULA_TRAINING_OVERRIDES = {"epochs": 3}
+    question = graded_question(course, teacher, 16)
+    client.force_login(teacher)
+    client.post(
+        _url("question_model", question),
+        {"family": "mlp", "loss": "mse", "retrain_threshold": "20", "suggestions_enabled": "on"},
+    )
+    client.post(_url("model_train", question))
+    run = TrainingRun.objects.get()
+    assert training_run_execute(run_id=run.pk) == "succeeded"
+    poll = client.get(_url("model_runs", question), **HTMX)
+    assert poll.status_code == 286
+    html = client.get(_url("question_model", question)).content.decode()
+    assert f"Loss per epoch of training run {run.pk}" in html
+    assert html.count("<path d=") == 2
+    run.refresh_from_db()
+    assert run.decision in html.replace("&#x27;", "'")
+    version = ModelVersion.objects.get()
+    assert f"{version.metrics['qwk']:.3f}" in html
