@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from itertools import groupby
-from typing import Any
 
+import numpy as np
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -40,7 +40,15 @@ from mlcore.engine.feedback import Coverage, key_point_coverage_many
 from mlcore.engine.inference import FittedScorer
 from mlcore.fallback import CENTS, fallback_score
 from mlcore.models import ModelVersion, Prediction, ScoringModel
-from mlcore.screening import EMPTY, NO_REFERENCE, TRUNCATED, Screened, screen_answer
+from mlcore.screening import (
+    EMPTY,
+    INSTRUCTION,
+    LANGUAGE,
+    NO_REFERENCE,
+    TRUNCATED,
+    Screened,
+    screen_answer,
+)
 
 TEXT_KINDS = (Question.Kind.SHORT_TEXT, Question.Kind.ESSAY)
 #: Part of every input hash: bump it when the scoring recipe changes, so answers get rescored.
@@ -48,7 +56,7 @@ RECIPE = "1"
 RESCORE_BATCH = 64
 UNSCORED_LIMIT = 500
 #: Confidence is multiplied by these when the flag is set (the score itself is kept).
-CONFIDENCE_FACTORS = {"language": 0.5, "instruction_to_grader": 0.5, TRUNCATED: 0.8}
+CONFIDENCE_FACTORS = {LANGUAGE: 0.5, INSTRUCTION: 0.5, TRUNCATED: 0.8}
 
 
 @dataclass(frozen=True)
@@ -235,7 +243,10 @@ def _model_scores(
 
 
 def _fallback_scores(
-    question: Question, screened: list[Screened], coverage: list[list[Coverage]], vectors: Any
+    question: Question,
+    screened: list[Screened],
+    coverage: list[list[Coverage]],
+    vectors: np.ndarray,
 ) -> list[_Score]:
     references = [r for r in question.reference_answers if r.strip()]
     ref_vecs = runtime.encoder().encode(references) if references else None  # (R, C)
