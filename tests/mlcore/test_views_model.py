@@ -62,6 +62,8 @@ def test_course_staff_see_the_model_page(
     assert "No trained model yet" in html
     assert "No training run yet." in html
     assert 'hx-trigger="every 1s"' not in html
+    assert "0 teacher-graded answers to learn from: a run needs at least 8." in html
+    assert '<button type="submit" disabled>Train now</button>' in html
 
 
 @pytest.mark.parametrize("who", ["student", "outsider"])
