@@ -109,9 +109,10 @@ def _enqueue_rescore(scoring_model_id: int) -> None:
 def _switch_active(scoring_model: ScoringModel, version: ModelVersion | None) -> None:
     """Make `version` (or none) the active one. The caller holds the scoring model's lock."""
     # Deactivate first: the one-active constraint is checked statement by statement.
-    ModelVersion.objects.filter(scoring_model=scoring_model, is_active=True).exclude(
-        pk=version.pk if version is not None else None
-    ).update(is_active=False)
+    others = ModelVersion.objects.filter(scoring_model=scoring_model, is_active=True)
+    if version is not None:
+        others = others.exclude(pk=version.pk)
+    others.update(is_active=False)
     if version is not None and not version.is_active:
         version.is_active = True
         version.activated_at = timezone.now()
@@ -190,7 +191,8 @@ def _model_page_url(question: Question) -> str:
         path = reverse("mlcore:question_model", kwargs={"question_id": question.pk})
     except NoReverseMatch:
         return ""
-    return settings.SITE_URL.rstrip("/") + path
+    site: str = settings.SITE_URL
+    return site.rstrip("/") + path
 
 
 def version_broken_notify(*, version_id: int) -> int:
