@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -312,7 +313,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     done: list[tuple[Task, Outcome]] = []
     for task in bar:
         progress.label = task.group
-        done.append((task, run_task(task, args, fit)))
+        outcome = run_task(task, args, fit)
+        done.append((task, outcome))
+        figures = {n: {k: round(v, 4) for k, v in f.items()} for n, f in outcome.test.items()}
+        bar.write(f"{task.group} pick={'+'.join(outcome.pick)} test={figures}", file=sys.stderr)
     bar.close()
     predicted = sum(o.predicted for _, o in done)
     report = {
