@@ -7,6 +7,7 @@ htmx requests with a partial; every form also works without JavaScript (post, th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from lms.accounts.models import User
@@ -212,10 +214,35 @@ def version_restore(request: HttpRequest, question_id: int, version_id: int) -> 
 # --- Grading queue -----------------------------------------------------------------------------
 
 
-def _queue_params(request: HttpRequest) -> tuple[str, str]:
-    order = request.GET.get("order", "position")
-    state = request.GET.get("state", "review")
-    return (order if order in ORDERS else "position", state if state in STATES else "review")
+@dataclass(frozen=True)
+class _QueueView:
+    """The queue's order, filter and page, as the query string carries them between requests
+    (unknown values fall back to the defaults)."""
+
+    order: str = "position"
+    state: str = "review"
+    page: str = "1"
+
+    @classmethod
+    def of(cls, request: HttpRequest) -> _QueueView:
+        order, state = request.GET.get("order", ""), request.GET.get("state", "")
+        page = request.GET.get("page", "1")
+        return cls(
+            order if order in ORDERS else cls.order,
+            state if state in STATES else cls.state,
+            page if page.isdigit() else cls.page,
+        )
+
+    @property
+    def query(self) -> str:
+        return urlencode({"order": self.order, "state": self.state, "page": self.page})
+
+    def url(self, question: Question, anchor: str = "") -> str:
+        url = reverse("mlcore:queue", kwargs={"question_id": question.pk})
+        return f"{url}?{self.query}" + (f"#{anchor}" if anchor else "")
+
+    def load(self, question: Question) -> GradingQueue:
+        return grading_queue(question=question, order=self.order, state=self.state, page=self.page)
 
 
 def _decision_form(item: QueueItem, queue: GradingQueue, data: Any = None) -> DecisionForm:
@@ -239,13 +266,8 @@ def _decision_form(item: QueueItem, queue: GradingQueue, data: Any = None) -> De
     )
 
 
-def _queue_url(question: Question, order: str, state: str, anchor: str = "") -> str:
-    url = reverse("mlcore:queue", kwargs={"question_id": question.pk})
-    return f"{url}?order={order}&state={state}" + (f"#{anchor}" if anchor else "")
-
-
 def _queue_context(
-    queue: GradingQueue, bound: dict[int, DecisionForm] | None = None
+    queue: GradingQueue, view: _QueueView, bound: dict[int, DecisionForm] | None = None
 ) -> dict[str, Any]:
     """The page's context: each item with its form (`bound` ones keep what was typed)."""
     bound = bound or {}
@@ -261,8 +283,7 @@ def _queue_context(
         "orders": ORDERS,
         "state_choices": [(k, label, queue.counts.get(k, 0)) for k, label in STATES.items()],
         "state_label": STATES[queue.state],
-        "order": queue.order,
-        "state": queue.state,
+        "view": view,
     }
 
 
@@ -271,9 +292,8 @@ def _queue_context(
 def queue(request: HttpRequest, question_id: int) -> HttpResponse:
     """The question's answers to review, each with the AI suggestion beside it."""
     question = _staff_question(request, question_id)
-    order, state = _queue_params(request)
-    found = grading_queue(question=question, order=order, state=state)
-    return render(request, "mlcore/grading_queue.html", _queue_context(found))
+    view = _QueueView.of(request)
+    return render(request, "mlcore/grading_queue.html", _queue_context(view.load(question), view))
 
 
 def _decide(actor: User, answer: Answer, grade: Grade | None, form: DecisionForm) -> Grade:
@@ -306,7 +326,7 @@ def _decide(actor: User, answer: Answer, grade: Grade | None, form: DecisionForm
 def queue_decide(request: HttpRequest, question_id: int, answer_id: int) -> HttpResponse:
     """Accept, edit or reject one answer's suggestion (or grade it); htmx gets the row back."""
     question = _staff_question(request, question_id)
-    order, state = _queue_params(request)
+    view = _QueueView.of(request)
     one = grading_queue_item(question=question, answer_id=answer_id)
     if one is None:
         raise Http404("No such answer.")
@@ -323,21 +343,14 @@ def queue_decide(request: HttpRequest, question_id: int, answer_id: int) -> Http
     if not _is_htmx(request):
         if done:
             messages.success(request, f"Saved: {done}.")
-            return redirect(_queue_url(question, order, state, f"answer-{answer_id}"))
-        page = grading_queue(question=question, order=order, state=state)
-        return render(request, "mlcore/grading_queue.html", _queue_context(page, {answer_id: form}))
+            return redirect(view.url(question, f"answer-{answer_id}"))
+        context = _queue_context(view.load(question), view, {answer_id: form})
+        return render(request, "mlcore/grading_queue.html", context)
     if done:
         one = grading_queue_item(question=question, answer_id=answer_id)
         assert one is not None  # it was there a moment ago, and answers are not deleted here
         item, form = one.items[0], _decision_form(one.items[0], one)
-    context = {
-        **_queue_context(one),
-        "item": item,
-        "form": form,
-        "done": done,
-        "order": order,
-        "state": state,
-    }
+    context = {**_queue_context(one, view), "item": item, "form": form, "done": done}
     return render(request, "mlcore/partials/queue_item.html", context)
 
 
@@ -356,7 +369,7 @@ def _shown_points(request: HttpRequest) -> dict[int, Decimal]:
 def queue_accept_many(request: HttpRequest, question_id: int) -> HttpResponse:
     """Accept the AI suggestions of the answers shown in a cluster, all or none."""
     question = _staff_question(request, question_id)
-    order, state = _queue_params(request)
+    view = _QueueView.of(request)
     shown = _shown_points(request)
     grades = suggested_grades(question=question, answer_ids=list(shown))
     if len(grades) != len(shown):
@@ -372,4 +385,4 @@ def queue_accept_many(request: HttpRequest, question_id: int) -> HttpResponse:
             messages.error(request, " ".join(exc.messages) + " Nothing was accepted.")
         else:
             messages.success(request, f"Accepted {len(grades)} AI suggestions.")
-    return redirect(_queue_url(question, order, state))
+    return redirect(view.url(question))

@@ -18,6 +18,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 
 from lms.assignments.models import Answer, Criterion, Question, Submission
@@ -49,6 +50,8 @@ FLAG_LABELS = {
     "no_reference": "The question has no reference answer or key points to compare with.",
 }
 DECIDED_STATES = (GradeState.DRAFT, GradeState.RELEASED)
+#: Answers drawn per page: each comes with its forms, the costly part of the page to render.
+PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -125,9 +128,10 @@ class GradingQueue:
     question: Question
     order: str
     state: str
-    items: list[QueueItem]  # the filtered answers, in the chosen order
+    items: list[QueueItem]  # this page of the filtered answers, in the chosen order
     clusters: list[QueueCluster]  # cluster order only: the same items, grouped
     counts: dict[str, int]  # answers per state filter, over the whole question
+    page: Page[QueueItem] | None = None  # where `items` sit among all the filtered answers
     scoring_model: ScoringModel | None = None  # None until the question is first scored
     criteria: list[Criterion] = field(default_factory=list)  # the rubric, levels prefetched
 
@@ -265,24 +269,30 @@ def grading_queue(
     question: Question,
     order: str = "position",
     state: str = "review",
+    page: int | str = 1,
+    per_page: int | None = None,
     encoder: Callable[[], TextEncoder] = _encoder,
 ) -> GradingQueue:
-    """The question's submitted answers in `state` (see `STATES`), in `order` (see `ORDERS`),
-    each with its grade and the prediction to show. Unknown values raise `ValueError`."""
+    """One page of the question's submitted answers in `state` (see `STATES`), in `order` (see
+    `ORDERS`), each with its grade and the prediction to show. Unknown values raise
+    `ValueError`; a page out of range gives the nearest page."""
     if order not in ORDERS or state not in STATES:
         raise ValueError(f"unknown queue order {order!r} or state {state!r}")
     everything = _items(question)
     counts = {s: sum(item.matches(s) for item in everything) for s in STATES}
     items = [item for item in everything if item.matches(state)]
-    clusters: list[QueueCluster] = []
+    found: dict[int, tuple[int, str]] = {}
     if order == "least_certain":
         items.sort(key=_least_certain_key)  # stable: submission order breaks ties
     elif order == "cluster" and everything:
         # Clusters of the whole question, so that they stay put while answers leave the filter.
         found = answer_clusters([item.answer for item in everything], encoder())
-        clusters = _group(items, found)
-        items = [item for group in clusters for item in group.items]
-    return _finish(GradingQueue(question, order, state, items, clusters, counts))
+        items = [item for group in _group(items, found) for item in group.items]
+    # The whole queue is ordered (it is cheap); only one page is drawn (forms are not).
+    shown = Paginator(items, per_page or PER_PAGE).get_page(page)
+    clusters = _group(list(shown), found) if found else []
+    queue = GradingQueue(question, order, state, list(shown), clusters, counts, shown)
+    return _finish(queue)
 
 
 def grading_queue_item(*, question: Question, answer_id: int) -> GradingQueue | None:

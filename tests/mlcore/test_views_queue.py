@@ -187,7 +187,8 @@ def test_reject_without_javascript_redirects_back(
         client, grade.answer, {"action": "reject", "points": "1", "comment": "No."}, htmx=False
     )
     assert response.status_code == 302
-    assert response["Location"].endswith(f"?order=position&state=review#answer-{grade.answer_id}")
+    location = f"?order=position&state=review&page=1#answer-{grade.answer_id}"
+    assert response["Location"].endswith(location)
     grade.refresh_from_db()
     assert (grade.points, grade.comment) == (1, "No.")
     assert GradeEvent.objects.filter(grade=grade).last().reason == REASON_REJECTED  # type: ignore[union-attr]
@@ -357,7 +358,7 @@ def test_accept_a_whole_cluster(
     assert "Accept the 2 AI suggestions shown in cluster 1" in html
     response = _accept_all(client, question, grades)
     assert response.status_code == 302
-    assert response["Location"].endswith("?order=cluster&state=review")
+    assert response["Location"].endswith("?order=cluster&state=review&page=1")
     for grade in grades:
         grade.refresh_from_db()
         assert (grade.state, grade.graded_by) == (GradeState.DRAFT, teacher)
@@ -411,3 +412,24 @@ def test_the_queue_shows_what_the_scoring_service_wrote(
     assert "<mark>" in html  # a key point met, its evidence highlighted in the answer
     assert "Accept" in html
     assert "Air molecules scatter blue sunlight more than red light." in html  # similar, graded
+
+
+def test_pages_of_answers_keep_the_order_and_filter(
+    client: Client, question: Question, teacher: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mlcore.selectors.review.PER_PAGE", 2)
+    answers = [make_answer(question) for _ in range(5)]
+    for n, answer in enumerate(answers):
+        suggest(answer, 2, confidence=n / 10)
+    client.force_login(teacher)
+    html = client.get(_url(question, order="least_certain", page="2")).content.decode()
+    assert "Answers 3 to 4 of 5, page 2 of 3." in html
+    assert _order_of(html, answers[2:4]) == [answers[2].pk, answers[3].pk]
+    assert f'id="answer-{answers[1].pk}"' not in html
+    assert 'href="?order=least_certain&amp;state=review&amp;page=3"' in html
+    assert 'href="?order=least_certain&amp;state=review&amp;page=1"' in html
+    # A decision posted from page 2 comes back to page 2.
+    decide = "?order=least_certain&amp;state=review&amp;page=2"
+    assert decide in html
+    last = client.get(_url(question, order="least_certain", page="99")).content.decode()
+    assert "page 3 of 3" in last
