@@ -7,6 +7,7 @@ lost its run to a takeover, or whose run was cancelled, finds out at its next wr
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -116,7 +117,9 @@ class RunReporter(Callback):
         names = {"train_loss": "train_loss", "val_loss": "val_loss", "val_score": "val_metric"}
         for key, name in names.items():
             if key in row:
-                point[name] = round(float(row[key]), 6)
+                value = float(row[key])
+                # NaN (say, a metric of constant predictions) is not JSON; PostgreSQL refuses it.
+                point[name] = round(value, 6) if math.isfinite(value) else None
         self.curve.append(point)
         self.flush(state)
 

@@ -9,15 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from torch import nn
 
 from lms.accounts.models import User
 from lms.courses.models import Course
 from lms.grading.models import Grade
 from lms.grading.services import grade_release
 from mlcore.artifacts import artifact_storage
-from mlcore.engine.training import TrainingCancelled
+from mlcore.engine.training import TrainConfig, TrainingCancelled, TrainState
 from mlcore.models import ModelVersion, TrainingRun
 from mlcore.services import training as training_service
 from mlcore.services.registry import scoring_model_for, scoring_model_update
@@ -28,7 +30,14 @@ from mlcore.services.training import (
     training_run_start,
     training_runs_sweep,
 )
-from mlcore.services.training_claims import MAX_ATTEMPTS, RunSuperseded, claim_run, report
+from mlcore.services.training_claims import (
+    FIT_END,
+    MAX_ATTEMPTS,
+    RunReporter,
+    RunSuperseded,
+    claim_run,
+    report,
+)
 from mlcore.services.training_data import MIN_TRAINING_GRADES, heldout_split, training_examples
 from mlcore.tasks.scoring import rescore_question_task
 from mlcore.tasks.training import train_cpu_task, train_gpu_task
@@ -174,6 +183,42 @@ def test_a_run_lost_too_often_fails(course: Course, teacher: User, settings: Any
     run.refresh_from_db()
     assert run.status == "failed"
     assert f"lost {MAX_ATTEMPTS} times" in run.error
+
+
+def test_the_reporter_writes_progress_stage_and_curve_across_candidates_at_most_so_often(
+    course: Course, teacher: User
+) -> None:
+    run = queued_run(course, teacher)
+    claim = claim_run(run.pk)
+    assert claim is not None
+    reporter = RunReporter(claim, ["mlp", "rnn"], every=3600)
+    seen = []
+    for _family in ("mlp", "rnn"):  # the engine trains each candidate with a state of its own
+        state = TrainState(TrainConfig(epochs=2), nn.Linear(1, 1), torch.device("cpu"))
+        state.steps_per_epoch = 1
+        reporter.on_train_start(state)  # forced: a new candidate always shows
+        seen.append(TrainingRun.objects.values_list("progress", "stage").get(pk=run.pk))
+        for epoch in (1, 2):
+            state.epoch, state.batch_in_epoch = epoch, 1
+            state.history.append({"epoch": epoch, "train_loss": 0.5, "val_score": float("nan")})
+            reporter.on_batch_end(state)
+            reporter.on_epoch_end(state)
+        seen.append(TrainingRun.objects.values_list("progress", "stage").get(pk=run.pk))
+    # Within `every` nothing but the forced writes reached the row.
+    first, second = "training mlp (1 of 2): epoch 1 of 2", "training rnn (2 of 2): epoch 1 of 2"
+    assert seen == [(5, first), (5, first), (47, second), (47, second)]
+    reporter.every = 0
+    reporter.flush(state)
+    run.refresh_from_db()
+    assert run.progress == FIT_END
+    assert [(p["family"], p["epoch"]) for p in run.loss_curve] == [
+        ("mlp", 1),
+        ("mlp", 2),
+        ("rnn", 1),
+        ("rnn", 2),
+    ]
+    assert "val_loss" not in run.loss_curve[0]
+    assert run.loss_curve[0]["val_metric"] is None  # NaN is not JSON
 
 
 # --- Data --------------------------------------------------------------------------------------
