@@ -279,3 +279,17 @@ def test_a_real_run_from_the_page_to_its_version(
     assert run.decision in html.replace("&#x27;", "'")
     version = ModelVersion.objects.get()
     assert f"{version.metrics['qwk']:.3f}" in html
+
+
+def test_a_broken_version_cannot_be_restored(
+    client: Client, question: Question, teacher: User
+) -> None:
+    make_version(question, 1, active=True)
+    broken = make_version(question, 2, active=False)
+    broken.status = ModelVersion.Status.BROKEN
+    broken.save()
+    client.force_login(teacher)
+    response = client.post(_url("version_restore", question, version_id=broken.pk), follow=True)
+    assert "Version 2 cannot be activated" in response.content.decode()
+    broken.refresh_from_db()
+    assert not broken.is_active
