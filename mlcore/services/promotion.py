@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from lms.assignments.models import Question
+from mlcore import runtime
 from mlcore.engine.feedback import key_point_coverage_many
 from mlcore.engine.inference import FittedScorer, ScoreScale
 from mlcore.engine.metrics import qwk
@@ -95,9 +96,7 @@ def model_scores(scorer: FittedScorer, question: Question, texts: Sequence[str])
 def fallback_scores(question: Question, texts: Sequence[str]) -> list[float]:
     """The reference-similarity fallback's scores (`mlcore.fallback`), as the scoring path
     computes them for a question with no active version."""
-    from mlcore.runtime import encoder  # the worker's shared, memoised encoder
-
-    enc = encoder()
+    enc = runtime.encoder()  # the worker's shared, memoised encoder
     screened = [screen_answer(t) for t in texts]
     key_points = [k for k in question.key_points if k.strip()]
     masked = ["" if EMPTY in s.flags else s.masked for s in screened]
@@ -119,9 +118,7 @@ def fallback_scores(question: Question, texts: Sequence[str]) -> list[float]:
 def _active(scoring_model: ScoringModel) -> tuple[ModelVersion, FittedScorer] | None:
     # The runtime marks a version whose artifact fails to load as broken (and the previous one
     # takes over), so the comparison is always with what would score the next answer.
-    from mlcore.runtime import active_scorer
-
-    return active_scorer(scoring_model)
+    return runtime.active_scorer(scoring_model)
 
 
 def decide(

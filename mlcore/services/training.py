@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from lms.accounts.models import User
+from mlcore import runtime
 from mlcore.artifacts import artifact_delete, artifact_sha256, artifact_store
 from mlcore.engine.inference import FittedScorer, ScoreScale
 from mlcore.engine.scoring import AUTO_CANDIDATES, fit_scoring_model
@@ -75,6 +76,7 @@ logger = logging.getLogger(__name__)
 class Outcome:
     """What a finished fit leaves for the final transaction."""
 
+    scoring_model_id: int
     artifact: str
     sha256: str
     config: dict[str, Any]
@@ -168,8 +170,6 @@ def _fit(
     train_rows: Sequence[tuple[int, ScoringExample]],
     scale: ScoreScale,
 ) -> tuple[FittedScorer, RunReporter]:
-    from mlcore.runtime import encoder  # the worker's shared, memoised encoder
-
     families = list(AUTO_CANDIDATES) if run.family == Family.AUTO else [run.family]
     reporter = RunReporter(claim, families)
     fitted = fit_scoring_model(
@@ -179,7 +179,7 @@ def _fit(
         callbacks=[reporter],
         scale=scale,
         train_overrides=_train_overrides(),
-        encoder=encoder(),
+        encoder=runtime.encoder(),  # the worker's shared, memoised encoder
     )
     return fitted, reporter
 
@@ -220,44 +220,59 @@ def _train(claim: Claim) -> Outcome:
     report(claim, progress=95, stage="saving the model")
     artifact, sha256 = _store(fitted, run, claim)
     seconds["save"] = time.perf_counter() - started
-    engine = fitted.report
-    config = {
-        "family": engine["family"],
-        "requested_family": run.family,
-        "loss": run.loss,
-        "scale": asdict(scale),
-        "input": asdict(fitted.spec),
-        "train_config": engine["train_config"],
-        "best_epoch": engine["best_epoch"],
-        "train_answer_ids": [a for a, _ in train_rows],
-        "heldout_answer_ids": heldout.answer_ids,
-    }
-    run_metrics = {
-        "heldout": metrics,
-        "compared": decision.compared,
-        "validation": engine["val_metrics"],
-        "candidates": engine.get("candidates", {}),
-        "seconds": {k: round(v, 3) for k, v in seconds.items()},
-    }
     return Outcome(
+        scoring_model_id=run.scoring_model_id,
         artifact=artifact,
         sha256=sha256,
-        config=finite_json(config),
+        config=finite_json(_version_config(run, fitted, scale, train_rows, heldout)),
         metrics=finite_json(metrics),
-        run_metrics=finite_json(run_metrics),
+        run_metrics=finite_json(_run_metrics(fitted, decision, metrics, seconds)),
         decision=decision,
-        device=str(engine["device"]),
+        device=str(fitted.report["device"]),
         n_train=len(train_rows),
         n_heldout=len(heldout_rows),
         loss_curve=finite_json(reporter.curve),
     )
 
 
-def _record(claim: Claim, scoring_model_id: int, outcome: Outcome) -> TrainingRun:
+def _version_config(
+    run: TrainingRun,
+    fitted: FittedScorer,
+    scale: ScoreScale,
+    train_rows: Sequence[tuple[int, ScoringExample]],
+    heldout: HeldOut,
+) -> dict[str, Any]:
+    """How the version was made; the answer ids let a later run judge it on unseen answers."""
+    return {
+        "family": fitted.report["family"],
+        "requested_family": run.family,
+        "loss": run.loss,
+        "scale": asdict(scale),
+        "input": asdict(fitted.spec),
+        "train_config": fitted.report["train_config"],
+        "best_epoch": fitted.report["best_epoch"],
+        "train_answer_ids": [a for a, _ in train_rows],
+        "heldout_answer_ids": heldout.answer_ids,
+    }
+
+
+def _run_metrics(
+    fitted: FittedScorer, decision: Decision, metrics: dict[str, Any], seconds: dict[str, float]
+) -> dict[str, Any]:
+    return {
+        "heldout": metrics,
+        "compared": decision.compared,
+        "validation": fitted.report["val_metrics"],  # the engine's own split of the train part
+        "candidates": fitted.report.get("candidates", {}),
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+    }
+
+
+def _record(claim: Claim, outcome: Outcome) -> TrainingRun:
     """Version, success and promotion in one transaction, only while the run is still ours."""
     try:
         with transaction.atomic():
-            scoring_model = scoring_model_lock(scoring_model_id)
+            scoring_model = scoring_model_lock(outcome.scoring_model_id)
             now = timezone.now()
             done = (
                 owned(claim)
@@ -285,20 +300,27 @@ def _record(claim: Claim, scoring_model_id: int, outcome: Outcome) -> TrainingRu
                 config=outcome.config,
                 metrics=outcome.metrics,
             )
-            promote, text = outcome.decision.promote, outcome.decision.text
-            active = ModelVersion.objects.filter(scoring_model=scoring_model, is_active=True)
-            if active.values_list("pk", flat=True).first() != outcome.decision.baseline_version_id:
-                # A teacher restored or a worker replaced the version compared with meanwhile.
-                promote = False
-                text = "not promoted: the active version changed while this run trained"
-            if promote:
-                version_activate(actor=None, version=version, reason=text)
-            run.promoted, run.decision = promote, f"v{version.number} {text}"[:300]
-            run.save(update_fields=["promoted", "decision"])
+            _promote_if_better(scoring_model, run, version, outcome.decision)
             return run
     except BaseException:
         artifact_delete(outcome.artifact)  # nothing refers to it: the transaction rolled back
         raise
+
+
+def _promote_if_better(
+    scoring_model: ScoringModel, run: TrainingRun, version: ModelVersion, decision: Decision
+) -> None:
+    """Apply the decision, unless the version it compared with is no longer the active one.
+    The caller holds the scoring model's lock."""
+    promote, text = decision.promote, decision.text
+    active = ModelVersion.objects.filter(scoring_model=scoring_model, is_active=True)
+    if active.values_list("pk", flat=True).first() != decision.baseline_version_id:
+        # A teacher restored, or a worker replaced a broken, version while this run trained.
+        promote, text = False, "not promoted: the active version changed while this run trained"
+    if promote:
+        version_activate(actor=None, version=version, reason=text)
+    run.promoted, run.decision = promote, f"v{version.number} {text}"[:300]
+    run.save(update_fields=["promoted", "decision"])
 
 
 def _describe(exc: BaseException) -> str:
@@ -320,11 +342,7 @@ def training_run_execute(*, run_id: int) -> str:
         logger.info("training run %s: nothing to claim (finished, or alive elsewhere)", run_id)
         return "skipped"
     try:
-        outcome = _train(claim)
-        scoring_model_id = TrainingRun.objects.values_list("scoring_model_id", flat=True).get(
-            pk=run_id
-        )
-        _record(claim, scoring_model_id, outcome)
+        _record(claim, _train(claim))
     except TrainingCancelled:
         finish(claim, TrainingRun.Status.CANCELLED, stage="cancelled")
         return "cancelled"
