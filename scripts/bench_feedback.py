@@ -39,6 +39,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -46,7 +47,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import redis
-from bench_feedback_client import Student, free_port, summary, wait_until
+from bench_feedback_client import (
+    BenchCourseLike,
+    Student,
+    Timing,
+    free_port,
+    summary,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 # The setup imports the project (lms, mlcore) once Django is configured.
@@ -253,12 +261,74 @@ def run_at_rate(count: int, rate: float, job: Callable[[int], None], threads: in
             future.result()
 
 
+@dataclass
+class Recorder:
+    """Timings of one phase, and the reasons of its failures (recorded from many threads)."""
+
+    values: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def attempt(self, work: Callable[[], float]) -> None:
+        try:
+            self.values.append(work())
+        except Exception as exc:  # any failure counts as an error, with its reason
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+
+    def summary(self) -> dict[str, Any]:
+        return summary(self.values, self.errors)
+
+
+def feedback_phase(
+    args: argparse.Namespace, course: BenchCourseLike, students: list[Student]
+) -> tuple[Recorder, Recorder]:
+    """Submissions at the fixed rate: submit-to-feedback latencies, and the submit POST alone."""
+    count = max(1, round(args.rate * args.duration))
+    locks = [threading.Lock() for _ in students]
+    visible, posts = Recorder(), Recorder()
+
+    def submit(index: int) -> None:
+        slot = index % len(students)
+        with locks[slot]:  # a student's next attempt waits for their previous one
+            timings: list[Timing] = []
+
+            def one() -> float:
+                timings.append(
+                    students[slot].submit_and_wait(course, args.poll_ms / 1000, args.timeout)
+                )
+                return timings[-1].visible_ms
+
+            visible.attempt(one)
+        if timings:
+            posts.values.append(timings[-1].post_ms)
+
+    print(f"bench: {count} submissions at {args.rate}/s", file=sys.stderr)
+    run_at_rate(count, args.rate, submit, threads=len(students))
+    return visible, posts
+
+
+def noop_phase(
+    args: argparse.Namespace, noop_round_trip: Callable[[float, float], float]
+) -> Recorder:
+    """The same number of no-op task round trips on the same broker, at the same rate."""
+    count = max(1, round(args.rate * args.duration))
+    trips = Recorder()
+    print(f"bench: {count} no-op task round trips at {args.rate}/s", file=sys.stderr)
+    run_at_rate(
+        count,
+        args.rate,
+        lambda _: trips.attempt(lambda: noop_round_trip(args.noop_poll_ms / 1000, args.timeout)),
+        threads=4,
+    )
+    return trips
+
+
 def measure(
     args: argparse.Namespace, stack: ExitStack, env: dict[str, str], tmp: Path
 ) -> dict[str, Any]:
-    from bench_feedback_data import BenchCourse, build_course, noop_round_trip, train
+    """Build, train, serve, warm up, then the two timed phases; the report as a dict."""
+    from bench_feedback_data import build_course, noop_round_trip, train
 
-    course: BenchCourse = build_course(students=args.students)
+    course = build_course(students=args.students)
     stack.enter_context(celery_worker(env, tmp / "worker.log", args.worker_concurrency))
     scoring = train(course)
     base = stack.enter_context(web_server(env, tmp / "web.log", args.web_workers))
@@ -266,41 +336,11 @@ def measure(
     for student in students:
         student.log_in()
     print(f"bench: {len(students)} students logged in; warming up", file=sys.stderr)
-    warmup = [
-        students[i].submit_and_wait(course, args.poll_ms / 1000, args.timeout) for i in range(3)
-    ]
-    count = max(1, round(args.rate * args.duration))
-    locks = [threading.Lock() for _ in students]
-    latencies: list[float] = []
-    posts: list[float] = []
-    errors: list[str] = []
-
-    def submit(index: int) -> None:
-        slot = (index + 3) % len(students)
-        with locks[slot]:  # a student's next attempt waits for their previous one
-            try:
-                result = students[slot].submit_and_wait(course, args.poll_ms / 1000, args.timeout)
-            except Exception as exc:  # any failure counts as an error, with its reason
-                errors.append(f"{type(exc).__name__}: {exc}")
-                return
-        latencies.append(result.visible_ms)
-        posts.append(result.post_ms)
-
+    # The first answers load the model into each worker process; they are reported apart.
+    warmup = [s.submit_and_wait(course, args.poll_ms / 1000, args.timeout) for s in students[:3]]
     load_before = os.getloadavg()
-    print(f"bench: {count} submissions at {args.rate}/s", file=sys.stderr)
-    run_at_rate(count, args.rate, submit, threads=len(students))
-    noop: list[float] = []
-    noop_errors: list[str] = []
-
-    def round_trip(index: int) -> None:
-        try:
-            noop.append(noop_round_trip(args.noop_poll_ms / 1000, args.timeout))
-        except Exception as exc:  # any failure counts as an error, with its reason
-            noop_errors.append(f"{type(exc).__name__}: {exc}")
-
-    print(f"bench: {count} no-op task round trips at {args.rate}/s", file=sys.stderr)
-    run_at_rate(count, args.rate, round_trip, threads=4)
-    feedback = summary(latencies, errors)
+    visible, posts = feedback_phase(args, course, students)
+    feedback = visible.summary()
     return {
         "benchmark": "feedback",
         "unit": "ms",
@@ -308,12 +348,17 @@ def measure(
         "duration_s": args.duration,
         "poll_ms": args.poll_ms,
         "submit_to_feedback": feedback,
-        "submit_post": summary(posts, []),
-        "noop_task_round_trip": {**summary(noop, noop_errors), "poll_ms": args.noop_poll_ms},
+        "submit_post": posts.summary(),
+        "noop_task_round_trip": {
+            **noop_phase(args, noop_round_trip).summary(),
+            "poll_ms": args.noop_poll_ms,
+        },
         "warmup_submit_to_feedback": [round(w.visible_ms, 1) for w in warmup],
         "target": {
             "p95_ms": TARGET_P95_MS,
-            "met": bool(feedback["p95"] and feedback["p95"] <= TARGET_P95_MS and not errors),
+            "met": bool(
+                feedback["p95"] and feedback["p95"] <= TARGET_P95_MS and not visible.errors
+            ),
         },
         "scoring": scoring,
         "stack": {
