@@ -57,8 +57,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `scoring` subcommand's flags."""
     parser.add_argument("--data", required=True, help="data folder (asap, semeval) or CSV file")
     parser.add_argument("--format", required=True, choices=("asap", "semeval", "csv"))
-    parser.add_argument("--model", default="auto", choices=(*FAMILIES, "auto"))
-    parser.add_argument("--candidates", default=",".join(AUTO_CANDIDATES), help="for --model auto")
+    parser.add_argument(
+        "--model", default="auto", type=_model_label, help=f"auto or one of {FAMILIES}"
+    )
+    parser.add_argument(
+        "--candidates", default=",".join(AUTO_CANDIDATES),
+        help="for --model auto: families, each optionally @mse or @ce (e.g. mlp,mlp@ce,rnn)",
+    )  # fmt: skip
     parser.add_argument("--loss", default=None, choices=("mse", "ce"), help="default: per format")
     parser.add_argument("--epochs", type=int, default=None, help="override each model's default")
     parser.add_argument("--limit", type=int, default=None, help="at most N answers per split")
@@ -78,6 +83,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folds", default="0,1,2,3,4", help="asap folds")
     parser.add_argument("--cache-dir", default="var/cache")
     parser.add_argument("--out", default=None, help="write the JSON report here too")
+
+
+def _model_label(label: str) -> str:
+    """`auto`, a family, or `family@loss`: a family trained with that loss."""
+    family, _, loss = label.partition("@")
+    if label != "auto" and (family not in FAMILIES or loss not in ("", "mse", "ce")):
+        raise argparse.ArgumentTypeError(f"{label!r}: expected auto, FAMILY or FAMILY@mse|ce")
+    return label
 
 
 @dataclass
@@ -205,7 +218,7 @@ def pick_subset(
     return best.split("+"), figures
 
 
-def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., FittedScorer]) -> Outcome:
+def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., None]) -> Outcome:
     started = time.perf_counter()
     fitted: dict[str, FittedScorer] = {}
     fit(task, lambda name, scorer: fitted.setdefault(name, scorer))
@@ -235,7 +248,7 @@ _TASKS: dict[str, Callable[[argparse.Namespace], list[Task]]] = {
 }
 
 
-def _fitter(args: argparse.Namespace, progress: _EpochPostfix) -> Callable[..., FittedScorer]:
+def _fitter(args: argparse.Namespace, progress: _EpochPostfix) -> Callable[..., None]:
     """A function fitting the requested model(s) on a task with the run's settings."""
     defaults = _FORMAT_DEFAULTS[args.format]
 
@@ -253,33 +266,35 @@ def _fitter(args: argparse.Namespace, progress: _EpochPostfix) -> Callable[..., 
     overrides: dict[str, Any] = {"seed": args.seed, "device": args.device}
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
-    candidates = args.candidates.split(",") if args.model == "auto" else [args.model]
+    candidates = (
+        [_model_label(c) for c in args.candidates.split(",")]
+        if args.model == "auto"
+        else [args.model]
+    )
     encoder = CachedEncoder(get_encoder(args.encoder), args.cache_dir, f"minilm-{args.encoder}")
     states = CachedTokenStates(
         MiniLMTokenStates(args.encoder), args.cache_dir, f"minilm-{args.encoder}-last-layer"
     )
 
-    def fit(task: Task, on_candidate: Callable[[str, FittedScorer], None]) -> FittedScorer:
-        def announce(name: str, scorer: FittedScorer) -> None:
-            progress.label = f"{task.group} done {name}"
-            on_candidate(name, scorer)
-
-        return fit_scoring_model(
-            task.train,
-            family="auto",
-            loss=pick(args.loss, "loss"),
-            callbacks=[progress],
-            val_examples=task.dev,
-            scale=task.scale,
-            train_overrides=overrides,
-            input_options=input_options,
-            model_options=json.loads(args.model_options),
-            candidates=candidates,
-            encoder=encoder,
-            states=states,
-            seed=args.seed,
-            on_candidate=announce,
-        )
+    def fit(task: Task, on_candidate: Callable[[str, FittedScorer], None]) -> None:
+        for label in candidates:
+            family, _, loss = label.partition("@")
+            progress.label = f"{task.group} {label}"
+            scorer = fit_scoring_model(
+                task.train,
+                family=family,
+                loss="ce" if (loss or pick(args.loss, "loss")) == "ce" else "mse",
+                callbacks=[progress],
+                val_examples=task.dev,
+                scale=task.scale,
+                train_overrides=overrides,
+                input_options=input_options,
+                model_options=json.loads(args.model_options),
+                encoder=encoder,
+                states=states,
+                seed=args.seed,
+            )
+            on_candidate(label, scorer)
 
     return fit
 

@@ -97,7 +97,7 @@ def test_semeval_protocol_reports_each_test_split(
     data = _semeval(tmp_path / "semeval")
     report = _run(
         ["--data", str(data), "--format", "semeval", "--model", "auto", "--candidates",
-         "mlp,textcnn", "--cache-dir", str(tmp_path / "cache")],
+         "mlp,textcnn@mse", "--cache-dir", str(tmp_path / "cache")],
         tmp_path / "r.json", capsys,
     )  # fmt: skip
     groups = report["metrics"]["groups"]
@@ -105,8 +105,8 @@ def test_semeval_protocol_reports_each_test_split(
     for figures in groups.values():
         assert {"accuracy", "f1_macro", "f1_weighted"} <= set(figures)
     for pick in report["picks"]:
-        assert {"mlp", "textcnn"} <= set(pick["dev"])  # every candidate's dev figure
-        assert set(pick["pick"]) <= {"mlp", "textcnn"}
+        assert {"mlp", "textcnn@mse"} <= set(pick["dev"])  # every candidate's dev figure
+        assert set(pick["pick"]) <= {"mlp", "textcnn@mse"}
 
 
 @pytest.mark.parametrize("with_split", [False, True])
@@ -129,3 +129,10 @@ def test_pick_subset_prefers_the_better_average() -> None:
     pick, figures = pick_subset(preds, np.array(y), ScoreScale(0, 3, 1))
     assert pick == ["a", "b"]  # their errors cancel
     assert figures["a+b"] == 1.0
+
+
+def test_model_labels_are_checked() -> None:
+    with pytest.raises(SystemExit):
+        evaluate.main(["scoring", "--data", "x", "--format", "csv", "--model", "svm"])
+    with pytest.raises(SystemExit):
+        evaluate.main(["scoring", "--data", "x", "--format", "csv", "--model", "mlp@hinge"])
