@@ -8,8 +8,8 @@ student's answer, a kept one is explained by the run's comparison.
 
 The supervisor runs with a retrain threshold no class reaches, so that beat starts no training by
 itself: with the demo's grades it would start one run per text question at once, and the single
-embedded worker trains them one after the other for minutes, during which no answer is scored
-(see the report of issue 4). The teacher starts the run here, as the scenario says.
+embedded worker trains them one after the other for minutes (about ten with the demo, measured),
+during which no answer is scored. The teacher starts the run here, as the scenario says.
 """
 
 from __future__ import annotations
