@@ -9,10 +9,12 @@ Why these processes:
   is threaded, serves static files through WhiteNoise in DEBUG and needs no configuration. The
   reloader is off because the worker does not reload: after an edit, both would run different code.
   Production runs gunicorn (docker/compose.yaml).
-- one Celery worker on every queue with `--pool=solo`: a single process holds one copy of the
-  per-process model cache and lets torch use all cores for one task; nothing is forked, which
-  keeps torch's thread pools (and CUDA, on a GPU laptop) safe; and SQLite has one writer at a time
-  anyway, so parallel tasks would mostly wait on its lock. The filesystem broker needs no server.
+- one Celery worker on every queue with `--pool=threads --concurrency=2`: a single process holds
+  one copy of the per-process model cache (the encoder, the scorers) and nothing is forked, which
+  keeps torch's thread pools (and CUDA, on a GPU laptop) safe. Two threads, because a training run
+  takes minutes: while one thread trains, the other scores students' submissions, so feedback
+  still arrives in about a second (a worker process trains one run at a time; a second training
+  waits on the broker). The filesystem broker needs no server.
 - `-B` embeds celery beat in that worker, so periodic tasks run in the embedded mode without a
   third process. Only one beat may run per database, which is why `make worker` has none.
 """
@@ -113,7 +115,8 @@ def supervise(addr: str) -> int:
                 "worker",
                 [
                     *(sys.executable, "-m", "celery", "-A", "lms", "worker"),
-                    *(f"--queues={QUEUES}", "--pool=solo", "--beat", "--loglevel=INFO"),
+                    *(f"--queues={QUEUES}", "--pool=threads", "--concurrency=2"),
+                    *("--beat", "--loglevel=INFO"),
                     # Gossip and mingle talk to other workers over broadcast, which the filesystem
                     # transport does not carry; there is only this worker anyway.
                     *("--without-gossip", "--without-mingle"),

@@ -4,9 +4,10 @@ delivery harmless; a worker lost mid-run is recovered by `mlcore.sweep_stale_run
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
@@ -30,13 +31,30 @@ _OPTIONS: dict[str, Any] = {
 }
 
 
-@shared_task(name="mlcore.train_cpu", **_OPTIONS)
-def train_cpu_task(run_id: int) -> str:
+# One training at a time per worker process. Under a threads pool (the embedded `make run` worker)
+# a second training would otherwise take the thread that scores students' submissions, and
+# feedback would wait minutes behind it; the second one goes back to the broker and comes again.
+# Prefork children and solo workers run one task at a time anyway.
+_TRAINING_SLOT = threading.BoundedSemaphore(1)
+BUSY_RETRY_SECONDS = 15
+
+
+def _train(task: Task[Any, Any], run_id: int) -> str:
+    if not _TRAINING_SLOT.acquire(blocking=False):
+        raise task.retry(countdown=BUSY_RETRY_SECONDS, max_retries=None)
+    try:
+        return training_run_execute(run_id=run_id)
+    finally:
+        _TRAINING_SLOT.release()
+
+
+@shared_task(bind=True, name="mlcore.train_cpu", **_OPTIONS)
+def train_cpu_task(self: Task[Any, Any], run_id: int) -> str:
     """Train a question's model on the CPU (every family but the cross-encoder)."""
-    return training_run_execute(run_id=run_id)
+    return _train(self, run_id)
 
 
-@shared_task(name="mlcore.train_gpu", **_OPTIONS)
-def train_gpu_task(run_id: int) -> str:
+@shared_task(bind=True, name="mlcore.train_gpu", **_OPTIONS)
+def train_gpu_task(self: Task[Any, Any], run_id: int) -> str:
     """Fine-tune a question's cross-encoder on a GPU worker."""
-    return training_run_execute(run_id=run_id)
+    return _train(self, run_id)

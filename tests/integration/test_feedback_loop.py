@@ -215,7 +215,7 @@ def test_feedback_grading_and_retraining_in_make_run(
             assignment_id,
         )
     ]
-    assert len(newcomers) >= 2, "the demo's homework should have students who have not begun"
+    assert len(newcomers) >= 3, "the demo's homework should have students who have not begun"
     positions = [
         pk
         for (pk,) in db.rows(
@@ -248,6 +248,20 @@ def test_feedback_grading_and_retraining_in_make_run(
     teacher.post(f"{model_page}train/", {}, model_page)
     run_id = db.value("SELECT MAX(id) FROM mlcore_trainingrun")
     assert run_id > before, "Train now started no run"
+
+    # While it trains, another student's submission still gets feedback within seconds: the
+    # embedded worker's second thread scores while the first one trains.
+    def running() -> bool:
+        status = db.value("SELECT status FROM mlcore_trainingrun WHERE id = ?", run_id)
+        return status != "queued"
+
+    wait_for(running, timeout=TRAINING_SECONDS, what="the training run to start", every=0.2)
+    meanwhile = Person(base, newcomers[2])
+    seconds, page = submit_and_time_feedback(meanwhile, assignment_id, question_id, WEAK_ANSWER)
+    during = db.value("SELECT status FROM mlcore_trainingrun WHERE id = ?", run_id)
+    print(f"feedback during training after {seconds:.2f} s (the run was {during} by then)")
+    assert seconds < FEEDBACK_SECONDS
+    assert "AI feedback, provisional" in feedback_on(page, number)
 
     def finished() -> tuple[Any, ...] | None:
         rows = db.rows(
