@@ -17,12 +17,10 @@ import numpy as np
 
 from lms.assignments.models import Question
 from mlcore import runtime
-from mlcore.engine.feedback import key_point_coverage_many
 from mlcore.engine.inference import FittedScorer, ScoreScale
 from mlcore.engine.metrics import qwk
-from mlcore.fallback import fallback_score
 from mlcore.models import ModelVersion, ScoringModel
-from mlcore.screening import EMPTY, screen_answer
+from mlcore.services.scoring import score_texts
 
 # Figures are stored and compared at this precision, so the page never shows "0.8123 beats
 # 0.8123": two scorers within it are a tie, which keeps the active version.
@@ -82,37 +80,13 @@ def heldout_metrics(
 
 
 def model_scores(scorer: FittedScorer, question: Question, texts: Sequence[str]) -> list[float]:
-    """A trained scorer's scores, read as the scoring path reads answers (screened first)."""
-    screened = [screen_answer(t) for t in texts]
-    references = [r for r in question.reference_answers if r.strip()]
-    n = len(screened)
-    rows = scorer.predict([s.text for s in screened], [references] * n, [question.prompt] * n)
-    return [
-        0.0 if EMPTY in s.flags else float(row["score"])
-        for s, row in zip(screened, rows, strict=True)
-    ]
+    """A trained scorer's points, exactly as the scoring path gives them (screened first)."""
+    return score_texts(question, texts, scorer)
 
 
 def fallback_scores(question: Question, texts: Sequence[str]) -> list[float]:
-    """The reference-similarity fallback's scores (`mlcore.fallback`), as the scoring path
-    computes them for a question with no active version."""
-    enc = runtime.encoder()  # the worker's shared, memoised encoder
-    screened = [screen_answer(t) for t in texts]
-    key_points = [k for k in question.key_points if k.strip()]
-    masked = ["" if EMPTY in s.flags else s.masked for s in screened]
-    coverage = key_point_coverage_many(masked, key_points, enc) if key_points else []
-    references = [r for r in question.reference_answers if r.strip()]
-    ref_vecs = enc.encode(references) if references else None  # (R, C)
-    vectors = enc.encode([s.text for s in screened])  # (N, C)
-    out = []
-    for i, item in enumerate(screened):
-        if EMPTY in item.flags:
-            out.append(0.0)
-            continue
-        cosine = float((ref_vecs @ vectors[i]).max()) if ref_vecs is not None else None
-        sims = [c["similarity"] for c in coverage[i]] if coverage else []
-        out.append(float(fallback_score(sims, cosine, question.points).score))
-    return out
+    """The similarity fallback's points, exactly as the scoring path gives them."""
+    return score_texts(question, texts)
 
 
 def _active(scoring_model: ScoringModel) -> tuple[ModelVersion, FittedScorer] | None:

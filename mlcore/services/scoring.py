@@ -137,6 +137,20 @@ def input_hash(question: Question, text: str) -> str:
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
+def score_texts(
+    question: Question, texts: Sequence[str], scorer: FittedScorer | None = None
+) -> list[float]:
+    """The points the scoring path gives `texts`: a trained scorer's, or without one the similarity
+    fallback's. No feedback, nothing written: promotion compares candidates with it."""
+    screened = [screen_answer(t) for t in texts]
+    if scorer is not None:
+        scores = _model_scores(scorer, question, screened)
+    else:
+        vectors = runtime.encoder().encode([s.text for s in screened])  # (N, C)
+        scores = _fallback_scores(question, screened, _coverage(question, screened), vectors)
+    return [float(s.score) for s in scores]
+
+
 def _predictions(answer_ids: Sequence[int], version: ModelVersion | None) -> QuerySet[Prediction]:
     rows = Prediction.objects.filter(answer_id__in=answer_ids)
     return rows.filter(version=version) if version else rows.filter(version__isnull=True)

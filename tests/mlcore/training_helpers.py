@@ -139,7 +139,10 @@ class FakeScorer:
     def predict(
         self, answers: Sequence[str], references: Sequence[Any], questions: Any = None
     ) -> list[dict[str, Any]]:
-        return [{"score": self.scores.get(a, 0.0), "truncated": False} for a in answers]
+        scores = [self.scores.get(a, 0.0) for a in answers]
+        return [
+            {"score": v, "low": v, "high": v, "confidence": 1.0, "truncated": False} for v in scores
+        ]
 
 
 Sent = list[tuple[str, tuple[Any, ...]]]
