@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -110,6 +110,10 @@ def _metric_value(figures: dict[str, float], name: str) -> float:
     return -figures["rmse"] if name == "neg_rmse" else figures[name]
 
 
+def _scores(examples: Sequence[ScoringExample]) -> np.ndarray:
+    return np.array([e.score for e in examples], dtype=np.float64)
+
+
 def _texts(examples: Sequence[ScoringExample]) -> tuple[list[str], list[list[str]], list[str]]:
     return (
         [e.answer for e in examples],
@@ -186,37 +190,53 @@ def _calibrate(
     return {"conformal": conformal.to_dict(), "exact_rate": exact}
 
 
-def _fit_one(
-    family: str,
-    train_set: Sequence[ScoringExample],
-    val_set: Sequence[ScoringExample],
-    loss: Loss,
-    scale: ScoreScale,
-    train_cfg: TrainConfig,
-    callbacks: Iterable[Callback],
-    spec: InputSpec,
-    options: dict[str, Any],
-    encoder: TextEncoder | None,
-    states: TokenStates | None,
-    alpha: float,
-) -> FittedScorer:
-    started = time.perf_counter()
-    featurizer = Featurizer(spec, encoder, states)
+@dataclass
+class _Plan:
+    """Everything one candidate's fit needs besides the data."""
+
+    family: str
+    loss: Loss
+    scale: ScoreScale
+    train_cfg: TrainConfig
+    spec: InputSpec
+    options: dict[str, Any]
+    encoder: TextEncoder | None
+    states: TokenStates | None
+    alpha: float
+
+
+def _prepare(
+    plan: _Plan, train_set: Sequence[ScoringExample], val_set: Sequence[ScoringExample]
+) -> tuple[FittedScorer, Inputs, Inputs]:
+    """Featurize both sets and build the (untrained) model with its input statistics."""
+    featurizer = Featurizer(plan.spec, plan.encoder, plan.states)
     train_inputs, _ = featurizer.inputs(*_texts(train_set))
     val_inputs, _ = featurizer.inputs(*_texts(val_set))
-    y_train = np.array([e.score for e in train_set], dtype=np.float64)
-    y_val = np.array([e.score for e in val_set], dtype=np.float64)
-    options = dict(options)
+    options = dict(plan.options)
     init_embeddings = bool(options.pop("init_embeddings", False))
-    seed_everything(train_cfg.seed)
-    model = _build_model(family, spec, _head_config(loss, scale), train_inputs, y_train, options)
+    seed_everything(plan.train_cfg.seed)
+    head = _head_config(plan.loss, plan.scale)
+    model = _build_model(plan.family, plan.spec, head, train_inputs, _scores(train_set), options)
     if init_embeddings:
         if not isinstance(model, TextCNNScorer | RNNScorer | TransformerScorer):
-            raise ValueError(f"{family} has no token embeddings to initialise")
+            raise ValueError(f"{plan.family} has no token embeddings to initialise")
         model.init_embeddings()
-    scorer = FittedScorer(model, spec, scale, encoder=encoder, states=states)
-    loader = ScoringLoader(train_inputs, y_train, train_cfg.batch_size, True, train_cfg.seed)
-    val_loader = ScoringLoader(val_inputs, y_val, max(train_cfg.batch_size, 64))
+    scorer = FittedScorer(model, plan.spec, plan.scale, encoder=plan.encoder, states=plan.states)
+    return scorer, train_inputs, val_inputs
+
+
+def _fit_one(
+    plan: _Plan,
+    train_set: Sequence[ScoringExample],
+    val_set: Sequence[ScoringExample],
+    callbacks: Iterable[Callback],
+) -> FittedScorer:
+    started = time.perf_counter()
+    scorer, train_inputs, val_inputs = _prepare(plan, train_set, val_set)
+    model, cfg, scale = scorer.model, plan.train_cfg, plan.scale
+    y_train, y_val = _scores(train_set), _scores(val_set)
+    loader = ScoringLoader(train_inputs, y_train, cfg.batch_size, shuffle=True, seed=cfg.seed)
+    val_loader = ScoringLoader(val_inputs, y_val, max(cfg.batch_size, 64))
     metric = primary_metric(scale)
 
     def val_score(_: Any) -> float:
@@ -225,16 +245,14 @@ def _fit_one(
 
     groups = None
     if isinstance(model, CrossEncoderScorer):
-        groups = model.param_groups(
-            train_cfg.lr, CROSS_ENCODER_HEAD_LR, 1.0, train_cfg.weight_decay
-        )
-    result = train(train_cfg, model, loader, val_loader, callbacks, groups, val_score)
+        groups = model.param_groups(cfg.lr, CROSS_ENCODER_HEAD_LR, 1.0, cfg.weight_decay)
+    result = train(cfg, model, loader, val_loader, callbacks, groups, val_score)
     model.to("cpu")
     outputs = scorer.outputs(val_inputs)
-    scorer.calibration = _calibrate(scorer, y_val, outputs, alpha)
+    scorer.calibration = _calibrate(scorer, y_val, outputs, plan.alpha)
     scorer.report = {
-        "family": family,
-        "loss": loss,
+        "family": plan.family,
+        "loss": plan.loss,
         "selection_metric": metric,
         "val_metrics": evaluate_scores(y_val, scorer.scores_from_outputs(outputs), scale),
         "n_train": len(train_set),
@@ -243,7 +261,7 @@ def _fit_one(
         "best_epoch": result.best_epoch,
         "train_seconds": time.perf_counter() - started,
         "device": result.device,
-        "train_config": asdict(train_cfg),
+        "train_config": asdict(cfg),
     }
     return scorer
 
@@ -291,20 +309,8 @@ def fit_scoring_model(
         cfg = replace(cfg, **(train_overrides or {}))
         spec = InputSpec(**({"family": name} | (input_options or {})))
         options = (model_options or {}).get(name, {})
-        scorer = _fit_one(
-            name,
-            train_set,
-            val_set,
-            loss,
-            scale,
-            cfg,
-            callbacks,
-            spec,
-            options,
-            encoder,
-            states,
-            alpha,
-        )
+        plan = _Plan(name, loss, scale, cfg, spec, options, encoder, states, alpha)
+        scorer = _fit_one(plan, train_set, val_set, callbacks)
         if on_candidate is not None:
             on_candidate(name, scorer)
         fitted.append(scorer)
