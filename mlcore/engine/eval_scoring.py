@@ -188,6 +188,13 @@ class _EpochPostfix(Callback):
     def __init__(self, bar: Any) -> None:
         self.bar, self.label = bar, ""
 
+    def on_batch_end(self, state: TrainState) -> None:
+        if state.batch_in_epoch % 20 == 0:
+            steps = state.steps_per_epoch or "?"
+            self.bar.set_postfix_str(
+                f"{self.label} epoch {state.epoch} batch {state.batch_in_epoch}/{steps}"
+            )
+
     def on_epoch_end(self, state: TrainState) -> None:
         row = state.history[-1]
         score = row.get("val_score", float("nan"))
