@@ -86,11 +86,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_celery_beat",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
     "lms.core",
     "lms.accounts",
     "lms.courses",
     "lms.assignments",
     "lms.grading",
+    "lms.api",
     "mlcore",
 ]
 
@@ -325,6 +329,48 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mlcore.prune_artifacts",
         "schedule": AULA_ARTIFACTS_PRUNE_SECONDS,
     },
+}
+
+# --- REST API (lms/api) ----------------------------------------------------------------------
+# Canvas conventions: `page`/`per_page` with `Link` headers, one error body shape, ISO 8601 times.
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that an anonymous caller gets 401 with `WWW-Authenticate: Bearer`.
+        "lms.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "lms.api.permissions.TokenScope",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "lms.api.pagination.LinkHeaderPagination",
+    "PAGE_SIZE": 10,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "lms.api.throttles.UserThrottle",
+        "lms.api.throttles.AnonThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("AULA_API_THROTTLE_USER", default="3000/hour"),
+        "anon": env.str("AULA_API_THROTTLE_ANON", default="60/hour"),
+        "tokens": env.str("AULA_API_THROTTLE_TOKENS", default="20/hour"),
+    },
+    "EXCEPTION_HANDLER": "lms.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DATETIME_FORMAT": "iso-8601",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Aula API",
+    "DESCRIPTION": "Courses, assignments, submissions, grades, AI feedback and models.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 # --- Logging ----------------------------------------------------------------------------------

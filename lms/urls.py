@@ -15,4 +15,5 @@ urlpatterns = [
     path("courses/", include("lms.courses.urls")),
     path("assignments/", include("lms.assignments.urls")),
     path("ml/", include("mlcore.urls")),
+    path("api/v1/", include("lms.api.urls")),
 ]
