@@ -152,9 +152,10 @@ class FittedScorer:
         answers: Sequence[str],
         references: Sequence[str | Sequence[str]],
         questions: Sequence[str] | None = None,
+        key_points: Sequence[Sequence[str]] | None = None,
     ) -> np.ndarray:
         """Unrounded scores `(N,)` (empty answers included, as the model sees them)."""
-        inputs, _ = self.featurizer.inputs(answers, _as_lists(references), questions)
+        inputs, _ = self.featurizer.inputs(answers, _as_lists(references), questions, key_points)
         return self.scores_from_outputs(self.outputs(inputs))
 
     def predict(
@@ -162,6 +163,7 @@ class FittedScorer:
         answers: Sequence[str],
         references: Sequence[str | Sequence[str]],
         questions: Sequence[str] | None = None,
+        key_points: Sequence[Sequence[str]] | None = None,
     ) -> list[dict[str, Any]]:
         """Score every answer in one batched call; see the module docstring for the fields."""
         refs = _as_lists(references)
@@ -173,8 +175,9 @@ class FittedScorer:
         if not keep:
             return results
         qs = None if questions is None else [questions[i] for i in keep]
+        kps = None if key_points is None else [key_points[i] for i in keep]
         inputs, cut = self.featurizer.inputs(
-            [answers[i] for i in keep], [refs[i] for i in keep], qs
+            [answers[i] for i in keep], [refs[i] for i in keep], qs, kps
         )
         outputs = self.outputs(inputs)
         for j, row in enumerate(self._describe(outputs)):

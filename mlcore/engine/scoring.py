@@ -33,7 +33,7 @@ from mlcore.engine.encoders import TextEncoder
 from mlcore.engine.inference import FittedScorer, ScoreScale
 from mlcore.engine.models.cross_encoder import CrossEncoderConfig, CrossEncoderScorer
 from mlcore.engine.models.heads import HeadConfig, ScoringModel
-from mlcore.engine.models.mlp import LEXICAL_NAMES, MLPConfig, MLPScorer
+from mlcore.engine.models.mlp import MLPConfig, MLPScorer
 from mlcore.engine.models.rnn import RNNConfig, RNNScorer
 from mlcore.engine.models.textcnn import TextCNNConfig, TextCNNScorer
 from mlcore.engine.models.transformer import TransformerConfig, TransformerScorer
@@ -45,6 +45,7 @@ from mlcore.engine.scoring_features import (
     InputSpec,
     ScoringLoader,
     TokenStates,
+    prior_width,
 )
 from mlcore.engine.training import Callback, TrainConfig, train
 
@@ -114,11 +115,14 @@ def _scores(examples: Sequence[ScoringExample]) -> np.ndarray:
     return np.array([e.score for e in examples], dtype=np.float64)
 
 
-def _texts(examples: Sequence[ScoringExample]) -> tuple[list[str], list[list[str]], list[str]]:
+def _texts(
+    examples: Sequence[ScoringExample],
+) -> tuple[list[str], list[list[str]], list[str], list[list[str]]]:
     return (
         [e.answer for e in examples],
         [list(e.references) for e in examples],
         [e.question for e in examples],
+        [list(e.key_points) for e in examples],
     )
 
 
@@ -128,7 +132,7 @@ def _build_mlp(
     """The MLP with its input statistics (and n-gram ridge) fitted on the training rows."""
     dense = inputs["features"]
     width = dense.shape[1] + (1 if spec.ngram_buckets else 0)
-    lexical = len(LEXICAL_NAMES) if spec.ngram_buckets else 0
+    lexical = prior_width(spec) if spec.ngram_buckets else 0
     cfg = MLPConfig(
         **heads, input_dim=width, ngram_buckets=spec.ngram_buckets, ngram_dense=lexical, **options
     )

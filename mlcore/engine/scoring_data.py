@@ -57,6 +57,7 @@ class ScoringExample:
     score: float
     split: str | None = None
     example_id: str = ""
+    key_points: tuple[str, ...] = ()  # the rubric's key points, when the question has them
 
 
 @dataclass(frozen=True)

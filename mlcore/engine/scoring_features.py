@@ -13,6 +13,11 @@ With several references, token families use the one whose sentence embedding is 
 answer (the MLP sees that one and the cosine statistics of all). Truncation is explicit: an answer
 is cut at `max_chars` characters and, for token families, at `max_tokens` tokens; `truncated`
 says which answers were cut. `ScoringLoader` pads each batch to its own longest row.
+
+With `key_points`, the MLP also reads how well the answer covers each of its question's key points
+(the best cosine between a key point and a span of the answer, as the feedback shows it): the
+`KEY_POINT_NAMES` statistics. They carry the same signal as the untrained similarity score, so a
+model trained on a few dozen grades starts from it instead of relearning it from embeddings.
 """
 
 from __future__ import annotations
@@ -25,13 +30,17 @@ import numpy as np
 import torch
 
 from mlcore.engine.encoders import MiniLMTorch, TextEncoder, default_threads, get_encoder
-from mlcore.engine.models.mlp import lexical_features, pair_embedding_features
+from mlcore.engine.feedback import key_point_coverage_many
+from mlcore.engine.models.mlp import LEXICAL_NAMES, lexical_features, pair_embedding_features
 from mlcore.engine.models.ngrams import ngram_term_frequencies
 from mlcore.engine.tokenizer import MAX_TOKENS, TokenBatch, get_tokenizer
 
 FAMILIES = ("mlp", "textcnn", "rnn", "transformer", "cross_encoder")
 Family = Literal["mlp", "textcnn", "rnn", "transformer", "cross_encoder"]
 Inputs = dict[str, Any]
+# The key-point statistics appended to the MLP's features (all 0 for an answer without key points),
+# followed by a copy of the reference cosines (max, mean) so that the ridge reads them too.
+KEY_POINT_NAMES = ("has_key_points", "kp_mean", "kp_min", "kp_max", "kp_covered_share")
 
 # Keys padded into a (B, T) mask when batched, and the mask each one fills.
 _MASK_OF = {
@@ -54,10 +63,17 @@ class InputSpec:
     max_tokens: int = MAX_TOKENS
     max_chars: int = 20_000
     ngram_buckets: int = 0  # mlp: hashed n-gram TF-IDF buckets (0: off)
+    key_points: bool = False  # mlp: key-point coverage statistics as features (see module)
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise ValueError(f"unknown model family {self.family!r}; expected one of {FAMILIES}")
+
+
+def prior_width(spec: InputSpec) -> int:
+    """How many trailing MLP `features` columns describe the answer in a few numbers (length,
+    key-point coverage, reference cosines): what the n-gram ridge reads besides the n-grams."""
+    return len(LEXICAL_NAMES) + (len(KEY_POINT_NAMES) + 2 if spec.key_points else 0)
 
 
 class TokenStates(Protocol):
@@ -150,39 +166,69 @@ class Featurizer:
         answers: Sequence[str],
         references: Sequence[Sequence[str]],
         questions: Sequence[str] | None = None,
+        key_points: Sequence[Sequence[str]] | None = None,
     ) -> tuple[Inputs, np.ndarray]:
         """Model inputs of every answer and a `(N,)` bool array: was the answer truncated."""
-        if len(references) != len(answers) or (
-            questions is not None and len(questions) != len(answers)
+        if any(
+            other is not None and len(other) != len(answers)
+            for other in (references, questions, key_points)
         ):
-            raise ValueError("answers, references and questions must have the same length")
+            raise ValueError(
+                "answers, references, questions and key points must have the same length"
+            )
         cut = np.array([len(a) > self.spec.max_chars for a in answers])
         answers = [a[: self.spec.max_chars] for a in answers]
         refs = [list(r) if self.spec.use_reference else [] for r in references]
         if self.spec.family == "mlp":
-            return self._mlp(answers, refs), cut
+            points = key_points if key_points is not None else [[] for _ in answers]
+            return self._mlp(answers, refs, points), cut
         best = self._closest_references(answers, refs)
         if questions is not None and self.spec.include_question:
             best = [f"{q} {r}".strip() for q, r in zip(questions, best, strict=True)]
         tokens, cut_tokens = self._tokens(answers, best)
         return tokens, cut | cut_tokens
 
-    def _mlp(self, answers: list[str], refs: list[list[str]]) -> Inputs:
+    def _mlp(
+        self, answers: list[str], refs: list[list[str]], key_points: Sequence[Sequence[str]]
+    ) -> Inputs:
+        """`features`: `[pair embedding features, lexical, (key points, reference cosines)]`;
+        the trailing `prior_width(spec)` columns are what the n-gram ridge reads besides n-grams."""
         encoder = self._encoder()
         unique = sorted({r for rs in refs for r in rs})
         vecs = encoder.encode(answers + unique)  # one batched encoder call
         answer_vecs, ref_table = vecs[: len(answers)], vecs[len(answers) :]
         index = {r: i for i, r in enumerate(unique)}
         per_answer = [ref_table[[index[r] for r in rs]] for rs in refs]
-        dense = np.concatenate(
-            [pair_embedding_features(answer_vecs, per_answer), lexical_features(answers)], axis=1
-        )
+        pair = pair_embedding_features(answer_vecs, per_answer)  # (N, 4C + 2)
+        parts = [pair, lexical_features(answers)]
+        if self.spec.key_points:
+            parts += [self._key_point_stats(answers, key_points), pair[:, -2:]]
+        dense = np.concatenate(parts, axis=1)
         inputs: Inputs = {"features": dense}
         if self.spec.ngram_buckets:
             grams = ngram_term_frequencies(answers, self.spec.ngram_buckets)
             inputs["ngram_ids"] = [ids for ids, _ in grams]
             inputs["ngram_tf"] = [tf for _, tf in grams]
         return inputs
+
+    def _key_point_stats(
+        self, answers: list[str], key_points: Sequence[Sequence[str]]
+    ) -> np.ndarray:
+        """`(N, len(KEY_POINT_NAMES))`: coverage of each answer's key points, one encoder call
+        per distinct key-point list (one per question in practice)."""
+        out = np.zeros((len(answers), len(KEY_POINT_NAMES)), dtype=np.float32)
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for i, points in enumerate(key_points):
+            clean = tuple(p for p in points if p.strip())
+            if clean and answers[i].strip():
+                groups.setdefault(clean, []).append(i)
+        for points, rows in groups.items():
+            coverage = key_point_coverage_many([answers[i] for i in rows], points, self._encoder())
+            for i, per_point in zip(rows, coverage, strict=True):
+                sims = np.array([c["similarity"] for c in per_point], dtype=np.float32)  # (K,)
+                covered = np.mean([c["covered"] for c in per_point])
+                out[i] = (1.0, sims.mean(), sims.min(), sims.max(), covered)
+        return out
 
     def _closest_references(self, answers: list[str], refs: list[list[str]]) -> list[str]:
         if not self.spec.use_reference:

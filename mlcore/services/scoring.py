@@ -237,7 +237,10 @@ def _model_scores(
 ) -> list[_Score]:
     n = len(screened)
     references = [r for r in question.reference_answers if r.strip()]
-    results = scorer.predict([s.text for s in screened], [references] * n, [question.prompt] * n)
+    key_points = [k for k in question.key_points if k.strip()]
+    results = scorer.predict(
+        [s.text for s in screened], [references] * n, [question.prompt] * n, [key_points] * n
+    )
     out = []
     for item, result in zip(screened, results, strict=True):
         if EMPTY in item.flags:

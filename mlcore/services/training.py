@@ -154,6 +154,15 @@ def training_run_cancel(*, actor: User | None, run: TrainingRun) -> TrainingRun:
     return TrainingRun.objects.get(pk=run.pk)
 
 
+# What the MLP reads besides sentence embeddings: hashed n-grams and the key-point coverage that
+# the similarity fallback scores from, both through a cross-validated ridge that the MLP starts
+# from (MLPConfig.ngram_offset). With the few dozen grades a teacher gives one question, the plain
+# MLP matched the fallback on average but swung widely; on ten random 75/25 splits of the demo's
+# two long questions this took mean QWK from 0.81 (fallback 0.81) to 0.87, and beat the fallback
+# on 15 of 20 splits. The MLP-only options leave the other families as they are.
+INPUT_OPTIONS = {"key_points": True, "ngram_buckets": 1 << 16}
+
+
 def _train_overrides() -> dict[str, Any]:
     overrides = dict(settings.AULA_TRAINING_OVERRIDES)
     if settings.AULA_ML_DEVICE:
@@ -179,6 +188,7 @@ def _fit(
         callbacks=[reporter],
         scale=scale,
         train_overrides=_train_overrides(),
+        input_options=INPUT_OPTIONS,
         encoder=runtime.encoder(),  # the worker's shared, memoised encoder
     )
     return fitted, reporter

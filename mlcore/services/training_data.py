@@ -40,6 +40,7 @@ def training_examples(question: Question) -> list[tuple[int, ScoringExample]]:
         .values_list("answer_id", "answer__text", "points")
     )
     references = tuple(r for r in question.reference_answers if r.strip())
+    key_points = tuple(k for k in question.key_points if k.strip())
     screened = [(answer_id, screen_answer(text), points) for answer_id, text, points in rows]
     return [
         (
@@ -51,6 +52,7 @@ def training_examples(question: Question) -> list[tuple[int, ScoringExample]]:
                 answer=item.text,
                 score=float(points),
                 example_id=str(answer_id),
+                key_points=key_points,
             ),
         )
         for answer_id, item, points in screened

@@ -3,8 +3,9 @@
 Everything goes through the pages, as people would use them: a student submits the homework and
 sees AI feedback within seconds; the teacher grades the question's remaining answers from its
 grading queue, starts a retraining on its model page, and the run's outcome is what the promotion
-rule decided on held-out teacher grades (never forced): a promoted version then scores the next
-student's answer, a kept one is explained by the run's comparison.
+rule decided on held-out teacher grades (never forced). Issue 4 asks that the retrained version be
+better and promoted, so the test fails when the rule keeps the fallback; the promoted version then
+scores the next student's answer.
 
 The supervisor runs with a retrain threshold no class reaches, so that beat starts no training by
 itself: with the demo's grades it would start one run per text question at once, and the single
@@ -281,8 +282,9 @@ def test_feedback_grading_and_retraining_in_make_run(
     assert bool(promoted) == (compared["candidate"]["qwk"] > compared["baseline"]["qwk"]), decision
     version_active = db.value("SELECT is_active FROM mlcore_modelversion WHERE run_id = ?", run_id)
     assert bool(version_active) == bool(promoted)
-    if not promoted:
-        pytest.xfail(f"the promotion rule kept the similarity fallback: {decision}")
+    # Issue 4 asks that, on the demo, the retrained version is better and is promoted: the
+    # decision above is the rule's own, so this fails when the trained model does not earn it.
+    assert promoted, f"the retrained model did not beat the similarity fallback: {decision}"
 
     # 3. The promoted version scores the next student's answer, within seconds again.
     other = Person(base, newcomers[1])

@@ -137,7 +137,11 @@ class FakeScorer:
         self.scores = scores
 
     def predict(
-        self, answers: Sequence[str], references: Sequence[Any], questions: Any = None
+        self,
+        answers: Sequence[str],
+        references: Sequence[Any],
+        questions: Any = None,
+        key_points: Any = None,
     ) -> list[dict[str, Any]]:
         scores = [self.scores.get(a, 0.0) for a in answers]
         return [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,25 @@ def test_save_load_gives_identical_results(mlp_scorer: FittedScorer, tmp_path: P
     assert loaded.predict(ANSWERS, refs) == mlp_scorer.predict(ANSWERS, refs)
     assert loaded.scale == mlp_scorer.scale
     assert loaded.report["family"] == "mlp"
+
+
+def test_key_point_model_round_trip(tmp_path: Path) -> None:
+    points = ("the metal expands", "the gap closes")
+    examples = [replace(e, key_points=points) for e in graded_answers(30)]
+    fitted = fit_scoring_model(
+        examples,
+        family="mlp",
+        encoder=BagOfWordsEncoder(),
+        input_options={"ngram_buckets": 1 << 10, "key_points": True},
+        train_overrides={"epochs": 3},
+    )
+    refs, kps = [REFERENCE] * len(ANSWERS), [list(points)] * len(ANSWERS)
+    results = fitted.predict(ANSWERS, refs, key_points=kps)
+    assert results != fitted.predict(ANSWERS, refs)  # the key points are read
+    fitted.save(tmp_path / "kp")
+    loaded = FittedScorer.load(tmp_path / "kp", encoder=BagOfWordsEncoder())
+    assert loaded.spec.key_points
+    assert loaded.predict(ANSWERS, refs, key_points=kps) == results
 
 
 def test_token_model_round_trip_and_token_truncation(tmp_path: Path) -> None:

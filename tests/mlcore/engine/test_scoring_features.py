@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+from mlcore.engine.models.mlp import LEXICAL_NAMES
 from mlcore.engine.models.ngrams import (
     inverse_document_frequency,
     ngram_term_frequencies,
@@ -13,11 +14,13 @@ from mlcore.engine.models.ngrams import (
     tfidf_matrix,
 )
 from mlcore.engine.scoring_features import (
+    KEY_POINT_NAMES,
     Featurizer,
     InputSpec,
     MiniLMTokenStates,
     ScoringLoader,
     collate,
+    prior_width,
 )
 from mlcore.engine.tokenizer import get_tokenizer
 from tests.mlcore.engine.scoring_helpers import BagOfWordsEncoder
@@ -95,3 +98,28 @@ def test_token_states_of_both_runtimes_agree_and_cover_long_texts() -> None:
         a, b = a.astype(np.float64), b.astype(np.float64)
         cos = (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
         assert cos.mean() > 0.98
+
+
+def test_key_point_statistics_join_the_mlp_features_and_what_the_ridge_reads() -> None:
+    points = ["the metal expands", "the gap closes"]
+    plain = Featurizer(InputSpec(), BagOfWordsEncoder())
+    spec = InputSpec(key_points=True)
+    feat = Featurizer(spec, BagOfWordsEncoder())
+    answers = ["the metal expands and the gap closes", "trains are heavy", "the metal expands"]
+    refs = [["The metal expands so the gap closes."]] * 3
+    base, _ = plain.inputs(answers, refs)
+    inputs, _ = feat.inputs(answers, refs, key_points=[points, points, []])
+    width = base["features"].shape[1]
+    assert inputs["features"].shape[1] == width + len(KEY_POINT_NAMES) + 2
+    assert np.array_equal(inputs["features"][:, :width], base["features"])
+    stats = inputs["features"][:, width : width + len(KEY_POINT_NAMES)]
+    kp_mean = KEY_POINT_NAMES.index("kp_mean")
+    assert stats[0, 0] == 1.0
+    assert stats[1, 0] == 1.0
+    assert stats[0, kp_mean] > stats[1, kp_mean]  # covers both points vs neither
+    assert np.all(stats[2] == 0.0)  # no key points given for this answer: all zero
+    # The reference cosines (max, mean) are repeated at the end, inside the ridge's columns.
+    lexical = len(LEXICAL_NAMES)
+    cosines = base["features"][:, width - lexical - 2 : width - lexical]
+    assert np.array_equal(inputs["features"][:, -2:], cosines)
+    assert prior_width(spec) == prior_width(InputSpec()) + len(KEY_POINT_NAMES) + 2
