@@ -368,7 +368,9 @@ class ScoringModelSerializer(serializers.ModelSerializer[ScoringModel]):
         extra_kwargs = {
             "family": {"required": False},
             "loss": {"required": False},
-            "retrain_threshold": {"required": False},
+            # An explicit bound: the model field's own one is the database's integer range, which
+            # differs between SQLite and PostgreSQL (and so would the committed schema).
+            "retrain_threshold": {"required": False, "max_value": 100_000},
             "suggestions_enabled": {"required": False},
         }
 

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from lms.api.views import accounts, assignments, courses, grading, ml
+from lms.api.views import accounts, assignments, courses, grading, ml, webhooks
 
 app_name = "api"
 
@@ -23,6 +23,7 @@ router.register("predictions", ml.PredictionViewSet, basename="prediction")
 router.register("scoring-models", ml.ScoringModelViewSet, basename="scoring-model")
 router.register("training-runs", ml.TrainingRunViewSet, basename="training-run")
 router.register("model-versions", ml.ModelVersionViewSet, basename="model-version")
+router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("users/me/", accounts.MeView.as_view(), name="me"),

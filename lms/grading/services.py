@@ -28,6 +28,7 @@ from lms.grading.rules import (
     matches_accepted,
     to_points,
 )
+from lms.grading.signals import grades_released
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ def _apply(grade: Grade | None, answer: Answer, move: _Move) -> Grade:
         source=move.source,
         reason=move.reason[:500],
     )
+    if move.to_state == GradeState.RELEASED:
+        grades_released.send(sender=Grade, grade_ids=[grade.pk])
     return grade
 
 
@@ -337,4 +340,6 @@ def assignment_grades_release(
         )
         for pk, points in locked
     )
+    if locked:
+        grades_released.send(sender=Grade, grade_ids=[pk for pk, _ in locked])
     return len(locked)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -22,6 +23,7 @@ from lms.api.filters import (
     ScoringModelFilter,
     TrainingRunFilter,
 )
+from lms.api.receivers import run_finished
 from lms.api.serializers import (
     ModelVersionSerializer,
     PredictionSerializer,
@@ -107,6 +109,8 @@ class TrainingRunViewSet(*ReadOnly, ScopedViewSet):  # type: ignore[misc]
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         run = training_run_cancel(actor=self.user, run=self.get_object())
+        # A queued run is cancelled here and now, with no task to announce it.
+        transaction.on_commit(lambda: run_finished(run.pk))
         return Response(TrainingRunSerializer(run).data)
 
 
