@@ -15,6 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -69,9 +70,12 @@ class Browser:
             return response.status, response.geturl(), response.read().decode()
 
 
-@pytest.fixture
-def supervisor(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
-    """scripts/run.py on a free port with its own AULA_VAR_DIR; always stopped at the end."""
+@contextmanager
+def running_supervisor(
+    tmp_path: Path, **env_overrides: str
+) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
+    """scripts/run.py on a free port with its own AULA_VAR_DIR under `tmp_path`; always stopped
+    at the end. `env_overrides` are set in its environment (the browser tests use it too)."""
     var_dir = tmp_path / "var"
     env = {
         k: v
@@ -84,6 +88,7 @@ def supervisor(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, P
         AULA_DEMO_PASSWORD=DEMO_PASSWORD,
         DJANGO_SETTINGS_MODULE="lms.settings",
         PYTHONUNBUFFERED="1",
+        **env_overrides,
     )
     addr = f"127.0.0.1:{free_port()}"
     with (tmp_path / "run.log").open("wb") as log:
@@ -101,6 +106,13 @@ def supervisor(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, P
         # Only does something if the test failed before it stopped the supervisor: SIGTERM makes
         # it stop its children; if it had to be killed, Linux SIGTERMs them (PR_SET_PDEATHSIG).
         stop_process_group(process)
+
+
+@pytest.fixture
+def supervisor(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
+    """scripts/run.py on a free port with its own AULA_VAR_DIR; always stopped at the end."""
+    with running_supervisor(tmp_path) as stack:
+        yield stack
 
 
 def alive(process: psutil.Process) -> bool:
