@@ -152,7 +152,7 @@ class CriterionSerializer(serializers.ModelSerializer[Criterion]):
         read_only_fields = fields
 
 
-class AnswerKeySerializer(serializers.Serializer[Question]):
+class AnswerKeySerializer(serializers.Serializer[dict[str, Any]]):
     """What grades a question: its graders only."""
 
     correct_choice_ids = serializers.ListField(child=serializers.IntegerField())
@@ -194,7 +194,9 @@ class QuestionSerializer(serializers.ModelSerializer[Question]):
         access: Access = self.context["access"]
         if not access.is_grader_of(question.assignment.course_id):
             return None
-        return {
+        # Through the serializer, so that decimals are strings as the schema says (the renderer
+        # would write a bare Decimal as a JSON number).
+        key = {
             "correct_choice_ids": [c.pk for c in question.choices.all() if c.is_correct],
             "numeric_answer": question.numeric_answer,
             "numeric_tolerance": question.numeric_tolerance,
@@ -203,6 +205,8 @@ class QuestionSerializer(serializers.ModelSerializer[Question]):
             "reference_answers": question.reference_answers,
             "key_points": question.key_points,
         }
+        data: dict[str, Any] = AnswerKeySerializer(key).data
+        return data
 
 
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from django.db.models import Model
 
+from lms.api.models import WebhookDelivery, WebhookEndpoint
+from lms.api.webhooks import webhook_endpoint_create
 from lms.courses.models import Enrollment
 from lms.grading.models import Grade, GradeEvent, GradeState
 from mlcore.models import ModelVersion, ScoringModel, TrainingRun
@@ -290,6 +292,100 @@ def test_graders_see_the_answer_key_students_do_not(world: World, client_as: Cli
     right = question.choices.get(is_correct=True).pk
     teacher = client_as("teacher").get(f"/api/v1/questions/{question.pk}/").json()
     assert teacher["answer_key"]["correct_choice_ids"] == [right]
+    # Decimals are strings, as schema.yml says (schemathesis found bare numbers here).
+    assert teacher["answer_key"]["numeric_tolerance"] == "0.000000"
+    assert teacher["answer_key"]["numeric_answer"] is None
     student = client_as("student").get(f"/api/v1/questions/{question.pk}/").json()
     assert student["answer_key"] is None
     assert [c["text"] for c in student["choices"]] == ["Right", "Wrong"]
+
+
+# --- Webhooks: an endpoint and its delivery log are its owner's alone --------------------------
+
+WEBHOOK_OWNERS = {"teacher": "a", "other_teacher": "b"}
+
+
+@pytest.fixture
+def hooks(world: World) -> dict[str, WebhookEndpoint]:
+    """One endpoint per course, registered by its teacher, each with a delivery in its log."""
+    made = {}
+    for role, side in WEBHOOK_OWNERS.items():
+        course = world.a.course if side == "a" else world.b.course
+        endpoint = webhook_endpoint_create(
+            owner=world.users[role],
+            url=f"https://hooks.example.com/{side}",
+            events=["grade.released"],
+            course=course,
+        )
+        WebhookDelivery.objects.create(
+            endpoint=endpoint, event="grade.released", event_key=f"k-{side}", payload={}
+        )
+        made[side] = endpoint
+    return made
+
+
+def _own_hooks(role: str, hooks: dict[str, WebhookEndpoint]) -> list[WebhookEndpoint]:
+    return [hooks[WEBHOOK_OWNERS[role]]] if role in WEBHOOK_OWNERS else []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_webhooks_and_deliveries_are_their_owners(
+    world: World, client_as: Client, hooks: dict[str, WebhookEndpoint], role: str
+) -> None:
+    client = client_as(role)
+    response = client.get("/api/v1/webhooks/", {"per_page": 100})
+    if role == "anonymous":
+        assert response.status_code == 401
+        for endpoint in hooks.values():
+            assert client.get(f"/api/v1/webhooks/{endpoint.pk}/").status_code == 401
+            assert client.get(f"/api/v1/webhooks/{endpoint.pk}/deliveries/").status_code == 401
+        return
+    own = _own_hooks(role, hooks)
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()] == [e.pk for e in own]
+    assert "secret" not in response.content.decode()
+    for endpoint in hooks.values():
+        detail = client.get(f"/api/v1/webhooks/{endpoint.pk}/")
+        log = client.get(f"/api/v1/webhooks/{endpoint.pk}/deliveries/")
+        if endpoint in own:
+            assert detail.status_code == 200
+            assert "secret" not in detail.json()
+            assert log.status_code == 200
+            expected = list(endpoint.deliveries.values_list("pk", flat=True))
+            assert [row["id"] for row in log.json()] == expected
+        else:
+            assert (detail.status_code, log.status_code) == (404, 404), (role, endpoint.url)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_webhook_writes(
+    world: World, client_as: Client, hooks: dict[str, WebhookEndpoint], role: str
+) -> None:
+    client = client_as(role)
+    before = WebhookEndpoint.objects.count()
+    for side, course in (("a", world.a.course), ("b", world.b.course)):
+        body = {"course": course.pk, "url": "https://x.example.com/", "events": ["grade.released"]}
+        response = client.post("/api/v1/webhooks/", body, format="json")
+        # A course's teacher registers; its TA and students are refused; a course the caller is
+        # not in does not exist for them (400 on the field, as for any unknown course).
+        if role == "anonymous":
+            expected = 401
+        elif WEBHOOK_OWNERS.get(role) == side:
+            expected = 201
+        elif role in GRADERS or role in STUDENTS:
+            expected = 403 if side == "a" else 400
+        else:
+            expected = 400
+        assert response.status_code == expected, (role, side, response.content)
+    made = 1 if role in WEBHOOK_OWNERS else 0
+    assert WebhookEndpoint.objects.count() == before + made
+
+    for endpoint in hooks.values():
+        for method in ("put", "patch"):
+            response = getattr(client, method)(f"/api/v1/webhooks/{endpoint.pk}/", {})
+            assert response.status_code == (401 if role == "anonymous" else 405), (role, method)
+        response = client.delete(f"/api/v1/webhooks/{endpoint.pk}/")
+        mine = endpoint in _own_hooks(role, hooks)
+        expected = 401 if role == "anonymous" else (204 if mine else 404)
+        assert response.status_code == expected, (role, endpoint.url)
+        assert WebhookEndpoint.objects.filter(pk=endpoint.pk).exists() == (not mine)

@@ -14,6 +14,7 @@ from lms.accounts.models import User
 from lms.accounts.services import user_update_profile
 from lms.api.models import ApiToken
 from lms.api.permissions import SessionOnly, TokenScope
+from lms.api.schema import AulaAutoSchema
 from lms.api.serializers import NewTokenSerializer, TokenSerializer, UserSerializer
 from lms.api.services import token_create, token_revoke
 from lms.api.throttles import ScopedThrottle, UserThrottle
@@ -23,6 +24,7 @@ from lms.api.views.base import ScopedViewSet
 class MeView(RetrieveUpdateAPIView):  # type: ignore[type-arg]
     """The caller. Only the display name, language and time zone can be changed."""
 
+    schema = AulaAutoSchema()
     serializer_class = UserSerializer
     http_method_names = ["get", "patch", "head", "options"]
 

@@ -9,10 +9,13 @@ from rest_framework import viewsets
 
 from lms.accounts.models import User
 from lms.api.access import Access, access_for
+from lms.api.schema import AulaAutoSchema
 
 
 class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Subclasses filter `get_queryset` with `self.access`; nothing else decides who reads."""
+
+    schema = AulaAutoSchema()
 
     @property
     def access(self) -> Access:
