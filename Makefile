@@ -71,4 +71,5 @@ ifneq ($(wildcard mlcore/engine/bench.py),)
 bench: install
 	$(PY) -m mlcore.engine.bench
 	$(PY) scripts/bench_feedback.py
+	$(PY) scripts/bench_api.py
 endif
