@@ -54,9 +54,14 @@ def missing_browser(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[ChromiumBrowser]:
-    """Debian's chromium (AULA_CHROMIUM, else `chromium` on the PATH), headless."""
+    """Debian's chromium (AULA_CHROMIUM, else `chromium` on the PATH), headless.
+
+    Per module, not per session: Playwright's sync API keeps an asyncio loop running while it is
+    open, and Django refuses database work from a thread with a running loop, so the tests that
+    come after the browser tests must not find it still open.
+    """
     executable = os.environ.get("AULA_CHROMIUM") or shutil.which("chromium")
     if not executable:
         missing_browser("needs Debian's chromium (apt-get install chromium)")
