@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -13,7 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from lms.api.filters import AnswerFilter, AssignmentFilter, QuestionFilter, SubmissionFilter
-from lms.api.idempotency import idempotent
+from lms.api.idempotency import HEADER, MAX_KEY_CHARS, idempotent
+from lms.api.schema import ErrorSerializer
 from lms.api.serializers import (
     AnswerSerializer,
     AssignmentSerializer,
@@ -89,7 +90,22 @@ class SubmissionViewSet(*ReadOnly, ScopedViewSet):  # type: ignore[misc]
             "assignment_id", "student_id", "attempt", "id"
         )
 
-    @extend_schema(request=SubmitSerializer, responses={201: SubmissionSerializer})
+    @extend_schema(
+        request=SubmitSerializer,
+        responses={201: SubmissionSerializer, 422: ErrorSerializer},
+        parameters=[
+            OpenApiParameter(
+                HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                description=(
+                    f"At most {MAX_KEY_CHARS} characters. A retry with the same key and body "
+                    "gets the first response again (`Idempotent-Replayed: true`); the same key "
+                    "with another body is refused (422)."
+                ),
+            )
+        ],
+    )
     def create(self, request: Request) -> Response:
         serializer = SubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
