@@ -72,4 +72,5 @@ bench: install
 	$(PY) -m mlcore.engine.bench
 	$(PY) scripts/bench_feedback.py
 	$(PY) scripts/bench_api.py
+	$(PY) scripts/bench_gradebook.py
 endif

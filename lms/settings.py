@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "lms.assignments",
     "lms.grading",
     "lms.api",
+    "lms.notifications",
     "mlcore",
 ]
 
@@ -311,6 +312,8 @@ AULA_TRAINING_STALE_SECONDS = env.int("AULA_TRAINING_STALE_SECONDS", default=60)
 AULA_ARTIFACTS_KEEP = env.int("AULA_ARTIFACTS_KEEP", default=5)
 AULA_ARTIFACTS_PRUNE_SECONDS = env.int("AULA_ARTIFACTS_PRUNE_SECONDS", default=24 * 60 * 60)
 AULA_ML_DEVICE = env.str("AULA_ML_DEVICE", default="")
+# How often celery beat reminds students of work due within 24 hours (lms.notifications).
+AULA_DUE_REMINDER_SECONDS = env.int("AULA_DUE_REMINDER_SECONDS", default=15 * 60)
 # What the student pages show as AI feedback: named here because the LMS apps never import mlcore.
 AULA_FEEDBACK_SELECTOR = "mlcore.selectors.feedback.feedback_for_submission"
 # Fields of the engine's TrainConfig set for every training run, as JSON: '{"epochs": 5}'.
@@ -328,6 +331,10 @@ CELERY_BEAT_SCHEDULE = {
     "mlcore-prune-artifacts": {
         "task": "mlcore.prune_artifacts",
         "schedule": AULA_ARTIFACTS_PRUNE_SECONDS,
+    },
+    "notifications-due-soon": {
+        "task": "notifications.due_soon",
+        "schedule": AULA_DUE_REMINDER_SECONDS,
     },
 }
 

@@ -14,6 +14,10 @@ urlpatterns = [
     path("accounts/", include("lms.accounts.urls")),
     path("courses/", include("lms.courses.urls")),
     path("assignments/", include("lms.assignments.urls")),
+    # Gradebook and release pages: under /courses/<id>/ and /assignments/<id>/ (see its module).
+    path("", include("lms.grading.urls")),
+    path("grades/", include("lms.grading.student_urls")),
+    path("notifications/", include("lms.notifications.urls")),
     path("ml/", include("mlcore.urls")),
     path("api/v1/", include("lms.api.urls")),
 ]

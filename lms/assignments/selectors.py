@@ -76,6 +76,13 @@ def draft_for(assignment: Assignment, student: User) -> Submission | None:
     )
 
 
+def has_submitted_work(assignment: Assignment) -> bool:
+    """Whether any student has submitted an attempt: from then on the grading is fixed."""
+    return Submission.objects.filter(
+        assignment=assignment, status=Submission.Status.SUBMITTED
+    ).exists()
+
+
 def assignments_for_course(*, course: Course, include_unpublished: bool) -> QuerySet[Assignment]:
     """The course's assignments in course order, with their category."""
     assignments = Assignment.objects.filter(course=course).select_related("category")

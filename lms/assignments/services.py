@@ -34,6 +34,7 @@ from lms.assignments.selectors import (
     effective_due_for,
     effective_lock_for,
     extension_for,
+    has_submitted_work,
 )
 from lms.assignments.signals import submission_submitted
 from lms.courses.models import Course, Enrollment, Skill
@@ -51,7 +52,11 @@ __all__ = [
     "assignment_update",
     "category_create",
     "extension_grant",
+    "extension_revoke",
     "question_create",
+    "question_delete",
+    "question_reorder",
+    "question_update",
     "submission_save_draft",
     "submission_submit",
 ]
@@ -84,22 +89,41 @@ QUESTION_FIELDS = frozenset(
     }
 )
 
+# What may change once students have submitted work (Canvas warns that edits to a quiz with
+# submissions do not reach them; here the answer key and points are locked instead, so that every
+# grade given stays the grade of the question as it stands): wording, never the grading.
+GRADING_FIELDS = (
+    "points",
+    "numeric_answer",
+    "numeric_tolerance",
+    "accepted_answers",
+    "case_sensitive",
+)
+LOCKED_QUESTIONS = (
+    "Students have submitted this assignment: questions can no longer be added, removed or "
+    "re-scored, only reworded."
+)
+LOCKED_GRADING = "Students have submitted this assignment: this can no longer change."
+
 
 class ChoiceSpec(TypedDict):
     text: str
     is_correct: NotRequired[bool]
+    id: NotRequired[int | None]  # an existing choice to update (`question_update`)
 
 
 class LevelSpec(TypedDict):
     title: str
     points: Decimal | int | str
     description: NotRequired[str]
+    id: NotRequired[int | None]
 
 
 class CriterionSpec(TypedDict):
     title: str
     description: NotRequired[str]
     levels: list[LevelSpec]
+    id: NotRequired[int | None]
 
 
 @transaction.atomic
@@ -178,6 +202,8 @@ def question_create(
     reference_answers, key_points, accepted_answers, case_sensitive, max_chars.
     """
     require_course_manager(actor=actor, course=assignment.course)
+    if has_submitted_work(assignment):
+        raise ValidationError(LOCKED_QUESTIONS)
     if kind not in Question.Kind.values:
         raise ValidationError(f"{kind!r} is not a question kind.")
     question = Question(assignment=assignment, kind=kind, prompt=prompt, points=Decimal(points))
@@ -393,3 +419,205 @@ def submission_submit(
     # AI scoring listens here (mlcore); it enqueues its task on commit.
     submission_submitted.send(sender=Submission, submission=submission)
     return submission
+
+
+@transaction.atomic
+def question_update(
+    *,
+    actor: User,
+    question: Question,
+    prompt: str | None = None,
+    points: Decimal | int | str | None = None,
+    choices: Sequence[ChoiceSpec] | None = None,
+    criteria: Sequence[CriterionSpec] | None = None,
+    skills: Iterable[Skill] | None = None,
+    **fields: Any,
+) -> Question:
+    """Change a question (None keeps a part as it is); choices and rubric rows with an `id` are
+    updated, the others created, and rows left out deleted.
+
+    Once students have submitted the assignment only wording may change: the answer key, points,
+    choices' correctness and the rubric's levels and points are locked (`GRADING_FIELDS`).
+    """
+    require_course_manager(actor=actor, course=question.assignment.course)
+    locked = has_submitted_work(question.assignment)
+    before = {name: getattr(question, name) for name in GRADING_FIELDS}
+    if prompt is not None:
+        question.prompt = prompt
+    if points is not None:
+        question.points = Decimal(points)
+    set_fields(question, fields, QUESTION_FIELDS)
+    old_choices = {choice.pk: choice for choice in question.choices.all()}
+    old_criteria = {
+        criterion.pk: criterion for criterion in question.criteria.prefetch_related("levels")
+    }
+    if choices is not None:
+        _check_choices(question, choices)
+        _check_known_ids(choices, old_choices, "choice")
+    if criteria is not None:
+        _check_rubric(question, criteria)
+        _check_known_ids(criteria, old_criteria, "rubric criterion")
+        for spec in criteria:
+            if spec.get("id"):
+                levels = {level.pk: level for level in old_criteria[spec["id"] or 0].levels.all()}
+                _check_known_ids(spec["levels"], levels, "rubric level")
+    elif question.criteria.exists():
+        # The question's points may have changed under its existing rubric.
+        _check_rubric(question, _rubric_specs(old_criteria.values()))
+    if locked:
+        _check_grading_unchanged(question, before, choices, old_choices, criteria, old_criteria)
+    skills = None if skills is None else list(skills)
+    if skills is not None and any(s.course_id != question.assignment.course_id for s in skills):
+        raise ValidationError("A question can only be tagged with skills of its own course.")
+    question.full_clean()
+    question.save()
+    if choices is not None:
+        _sync_choices(question, choices, old_choices)
+    if criteria is not None:
+        _sync_rubric(question, criteria, old_criteria)
+    if skills is not None:
+        question.skills.set(skills)
+    return question
+
+
+def _check_known_ids(
+    specs: Sequence[ChoiceSpec] | Sequence[CriterionSpec] | Sequence[LevelSpec],
+    existing: dict[int, Any],
+    what: str,
+) -> None:
+    # Ids come from hidden inputs: one from another question must not be edited through this one.
+    if any(spec.get("id") and spec.get("id") not in existing for spec in specs):
+        raise ValidationError(f"A {what} of another question cannot be edited here.")
+
+
+def _rubric_specs(criteria: Iterable[Criterion]) -> list[CriterionSpec]:
+    return [
+        {
+            "id": criterion.pk,
+            "title": criterion.title,
+            "levels": [
+                {"id": level.pk, "title": level.title, "points": level.points}
+                for level in criterion.levels.all()
+            ],
+        }
+        for criterion in criteria
+    ]
+
+
+def _check_grading_unchanged(
+    question: Question,
+    before: dict[str, Any],
+    choices: Sequence[ChoiceSpec] | None,
+    old_choices: dict[int, Choice],
+    criteria: Sequence[CriterionSpec] | None,
+    old_criteria: dict[int, Criterion],
+) -> None:
+    errors: dict[str, str] = {
+        name: LOCKED_GRADING for name in GRADING_FIELDS if getattr(question, name) != before[name]
+    }
+    if choices is not None and (
+        {spec.get("id") for spec in choices} != set(old_choices)
+        or any(
+            spec.get("is_correct", False) != old_choices[spec["id"] or 0].is_correct
+            for spec in choices
+        )
+    ):
+        errors["choices"] = (
+            "Students have submitted this assignment: choices can be reworded, not added, "
+            "removed or marked correct differently."
+        )
+    if criteria is not None and _rubric_shape(criteria) != _rubric_shape(
+        _rubric_specs(old_criteria.values())
+    ):
+        errors["criteria"] = (
+            "Students have submitted this assignment: the rubric can be reworded, but its "
+            "criteria, levels and points can no longer change."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _rubric_shape(criteria: Sequence[CriterionSpec]) -> set[tuple[int | None, frozenset[Any]]]:
+    """Which criteria and levels there are, with the levels' points: what grading depends on."""
+    return {
+        (
+            criterion.get("id"),
+            frozenset((level.get("id"), Decimal(level["points"])) for level in criterion["levels"]),
+        )
+        for criterion in criteria
+    }
+
+
+def _sync_choices(
+    question: Question, choices: Sequence[ChoiceSpec], old: dict[int, Choice]
+) -> None:
+    kept = []
+    for position, spec in enumerate(choices):
+        choice = old.get(spec.get("id") or 0) or Choice(question=question)
+        choice.position = position
+        choice.text = spec["text"]
+        choice.is_correct = spec.get("is_correct", False)
+        choice.save()
+        kept.append(choice.pk)
+    question.choices.exclude(pk__in=kept).delete()
+
+
+def _sync_rubric(
+    question: Question, criteria: Sequence[CriterionSpec], old: dict[int, Criterion]
+) -> None:
+    kept = []
+    for position, spec in enumerate(criteria):
+        criterion = old.get(spec.get("id") or 0) or Criterion(question=question)
+        criterion.position = position
+        criterion.title = spec["title"]
+        criterion.description = spec.get("description", "")
+        criterion.save()
+        kept.append(criterion.pk)
+        old_levels = {level.pk: level for level in criterion.levels.all()}
+        kept_levels = []
+        for index, level_spec in enumerate(spec["levels"]):
+            level = old_levels.get(level_spec.get("id") or 0) or Level(criterion=criterion)
+            level.position = index
+            level.points = Decimal(level_spec["points"])
+            level.title = level_spec["title"]
+            level.description = level_spec.get("description", "")
+            level.save()
+            kept_levels.append(level.pk)
+        criterion.levels.exclude(pk__in=kept_levels).delete()
+    question.criteria.exclude(pk__in=kept).delete()
+
+
+@transaction.atomic
+def question_delete(*, actor: User, question: Question) -> None:
+    """Remove a question with its choices and rubric; refused once students have submitted."""
+    assignment = question.assignment
+    require_course_manager(actor=actor, course=assignment.course)
+    if has_submitted_work(assignment):
+        raise ValidationError(LOCKED_QUESTIONS)
+    question.delete()
+    remaining = [q.pk for q in assignment.questions.order_by("position", "id")]
+    _set_positions(remaining)
+
+
+@transaction.atomic
+def question_reorder(*, actor: User, assignment: Assignment, question_ids: Sequence[int]) -> None:
+    """Put the assignment's questions in this order (every question once); answers follow them."""
+    require_course_manager(actor=actor, course=assignment.course)
+    current = set(assignment.questions.values_list("pk", flat=True))
+    if len(question_ids) != len(current) or set(question_ids) != current:
+        raise ValidationError("The new order must list each question of the assignment once.")
+    _set_positions(question_ids)
+
+
+def _set_positions(question_ids: Sequence[int]) -> None:
+    questions = Question.objects.in_bulk(question_ids)
+    for position, pk in enumerate(question_ids):
+        questions[pk].position = position
+    Question.objects.bulk_update(questions.values(), ["position"])
+
+
+@transaction.atomic
+def extension_revoke(*, actor: User, extension: Extension) -> None:
+    """Take a student's extension away: the assignment's own times and attempts apply again."""
+    require_course_manager(actor=actor, course=extension.assignment.course)
+    extension.delete()

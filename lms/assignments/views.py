@@ -26,7 +26,7 @@ from lms.assignments.pages import late_policy_words, penalty_words, standing_for
 from lms.assignments.services import submission_save_draft, submission_submit
 from lms.core.forms import add_service_errors
 from lms.courses.models import Enrollment
-from lms.courses.selectors import can_grade_course, enrollment_for
+from lms.courses.selectors import can_grade_course, can_manage_course, enrollment_for
 from lms.grading.models import GradeState
 from lms.grading.selectors import submission_total
 
@@ -101,6 +101,8 @@ def assignment_detail(request: HttpRequest, assignment_id: int) -> HttpResponse:
         "course": assignment.course,
         "form": form,
         "is_student": access.is_student,
+        "can_manage": not access.is_student
+        and can_manage_course(user=user, course=assignment.course),
         "standing": standing,
         "due": standing.due if standing else assignment.due_at,
         "late_policy": late_policy_words(

@@ -13,7 +13,7 @@ from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from lms.assignments.models import Assignment, Category, Extension, Submission
+from lms.assignments.models import Answer, Assignment, Category, Extension, Submission
 from lms.courses.models import Course, Enrollment
 from lms.courses.services import LATE_POLICY_FIELDS
 from lms.grading.late_policy import LatePolicy, late_penalty, missing_score
@@ -57,6 +57,8 @@ class GradebookRow:
     name: str
     # assignment id -> points after the late penalty or missing policy; None: nothing to count
     scores: dict[int, Decimal | None] = field(default_factory=dict)
+    # assignment id -> points the late policy took from the counted attempt (absent: none)
+    penalties: dict[int, Decimal] = field(default_factory=dict)
     # category id -> percent of the points possible in the graded work of that category
     category_percents: dict[int | None, Decimal | None] = field(default_factory=dict)
     total_percent: Decimal | None = None
@@ -161,7 +163,10 @@ def gradebook_for_course(
         for a in assignments:
             key = (a["id"], row.student_id)
             due = extension_due.get(key, a["due_at"])
-            row.scores[a["id"]] = _assignment_score(a, attempts.get(key, []), due=due, now=now)
+            score, penalty = _assignment_score(a, attempts.get(key, []), due=due, now=now)
+            row.scores[a["id"]] = score
+            if penalty:
+                row.penalties[a["id"]] = penalty
         _fill_totals(row, columns, categories, weighted=weighted)
         rows.append(row)
     return Gradebook(columns, categories, rows, weighted)
@@ -184,10 +189,14 @@ def _gradebook_assignments(course: Course) -> list[dict[str, Any]]:
     return rows
 
 
+# (attempt number, final score or None when nothing counted, late penalty)
+Attempt = tuple[int, Decimal | None, Decimal]
+
+
 def _scored_attempts(
     course: Course, assignments: list[dict[str, Any]], *, released_only: bool
-) -> dict[tuple[int, int], list[tuple[int, Decimal | None]]]:
-    """(assignment id, student id) -> [(attempt, final score or None when nothing counted)]."""
+) -> dict[tuple[int, int], list[Attempt]]:
+    """(assignment id, student id) -> the student's scored attempts at the assignment."""
     by_id = {a["id"]: a for a in assignments}
     states = counted_states(released_only=released_only)
     submissions = (
@@ -202,10 +211,11 @@ def _scored_attempts(
             graded=Count("answers__grade", filter=Q(answers__grade__state__in=states)),
         )
     )
-    attempts: dict[tuple[int, int], list[tuple[int, Decimal | None]]] = defaultdict(list)
+    attempts: dict[tuple[int, int], list[Attempt]] = defaultdict(list)
     for sub in submissions:
         a = by_id[sub["assignment_id"]]
         final = None
+        penalty = ZERO
         if sub["graded"]:
             raw = to_points(sub["raw"])
             penalty = late_penalty(
@@ -215,7 +225,7 @@ def _scored_attempts(
                 policy=_policy(a),
             )
             final = raw - penalty
-        attempts[(a["id"], sub["student_id"])].append((sub["attempt"], final))
+        attempts[(a["id"], sub["student_id"])].append((sub["attempt"], final, penalty))
     return attempts
 
 
@@ -232,19 +242,25 @@ def _policy(assignment: dict[str, Any]) -> LatePolicy:
 
 def _assignment_score(
     assignment: dict[str, Any],
-    attempts: list[tuple[int, Decimal | None]],
+    attempts: list[Attempt],
     *,
     due: datetime | None,
     now: datetime,
-) -> Decimal | None:
+) -> tuple[Decimal | None, Decimal]:
+    """The counted score and the late penalty already taken from it."""
     if not attempts:
         if due is not None and now > due:
-            return missing_score(points_possible=assignment["possible"], policy=_policy(assignment))
-        return None
+            policy = _policy(assignment)
+            return missing_score(points_possible=assignment["possible"], policy=policy), ZERO
+        return None, ZERO
     if assignment["attempt_scoring"] == Assignment.AttemptScoring.HIGHEST:
-        scores = [final for _, final in attempts if final is not None]
-        return max(scores) if scores else None
-    return max(attempts, key=lambda attempt: attempt[0])[1]
+        scored = [attempt for attempt in attempts if attempt[1] is not None]
+        if not scored:
+            return None, ZERO
+        _, final, penalty = max(scored, key=lambda attempt: attempt[1] or ZERO)
+        return final, penalty
+    _, final, penalty = max(attempts, key=lambda attempt: attempt[0])
+    return final, penalty
 
 
 def _fill_totals(
@@ -276,3 +292,72 @@ def _fill_totals(
         row.total_percent = to_points(
             sum((weight * percent for weight, percent in counted), ZERO) / weight_total
         )
+
+
+@dataclass(frozen=True)
+class ReleaseRow:
+    student_id: int
+    email: str
+    name: str
+    answers: int  # answers in the student's submitted attempts
+    suggested: int  # waiting for a teacher's decision: never released as they are
+    draft: int  # decided, ready to release
+    released: int
+
+    @property
+    def ungraded(self) -> int:
+        return self.answers - self.suggested - self.draft - self.released
+
+
+@dataclass(frozen=True)
+class ReleaseSummary:
+    rows: list[ReleaseRow]
+
+    @property
+    def draft(self) -> int:
+        return sum(row.draft for row in self.rows)
+
+    @property
+    def suggested(self) -> int:
+        return sum(row.suggested for row in self.rows)
+
+    @property
+    def released(self) -> int:
+        return sum(row.released for row in self.rows)
+
+    @property
+    def ungraded(self) -> int:
+        return sum(row.ungraded for row in self.rows)
+
+
+def release_summary(*, assignment: Assignment) -> ReleaseSummary:
+    """Per student who submitted the assignment: answers and their grades by state. One query."""
+    per_state = {
+        str(state.value): Count("id", filter=Q(grade__state=state))
+        for state in (GradeState.SUGGESTED, GradeState.DRAFT, GradeState.RELEASED)
+    }
+    figures = (
+        Answer.objects.filter(
+            submission__assignment=assignment, submission__status=Submission.Status.SUBMITTED
+        )
+        .values(
+            "submission__student_id",
+            "submission__student__email",
+            "submission__student__display_name",
+        )
+        .annotate(answers=Count("id"), **per_state)
+        .order_by("submission__student__email")
+    )
+    rows = [
+        ReleaseRow(
+            student_id=row["submission__student_id"],
+            email=row["submission__student__email"],
+            name=row["submission__student__display_name"] or row["submission__student__email"],
+            answers=row["answers"],
+            suggested=row["suggested"],
+            draft=row["draft"],
+            released=row["released"],
+        )
+        for row in figures
+    ]
+    return ReleaseSummary(rows)

@@ -343,3 +343,40 @@ def assignment_grades_release(
     if locked:
         grades_released.send(sender=Grade, grade_ids=[pk for pk, _ in locked])
     return len(locked)
+
+
+@transaction.atomic
+def assignment_grades_retract(
+    *, actor: User, assignment: Assignment, student: User | None = None, reason: str = ""
+) -> int:
+    """Take every released grade of the assignment (or of one student) back to draft.
+
+    The students no longer see them until they are released again. Returns how many.
+    """
+    _require_grader(actor, assignment.course)
+    _check_transition(GradeState.RELEASED, GradeState.DRAFT)
+    released = Grade.objects.filter(
+        answer__submission__assignment=assignment, state=GradeState.RELEASED
+    )
+    if student is not None:
+        released = released.filter(answer__submission__student=student)
+    # Same shape as the release: one locked read, one UPDATE, one bulk INSERT of events.
+    locked = list(released.select_for_update(of=("self",)).values_list("id", "points"))
+    now = timezone.now()
+    Grade.objects.filter(pk__in=[pk for pk, _ in locked]).update(
+        state=GradeState.DRAFT, released_at=None, updated_at=now
+    )
+    GradeEvent.objects.bulk_create(
+        GradeEvent(
+            grade_id=pk,
+            actor=actor,
+            from_state=GradeState.RELEASED,
+            to_state=GradeState.DRAFT,
+            from_points=points,
+            to_points=points,
+            source=GradeSource.TEACHER,
+            reason=(reason or "retracted with the assignment")[:500],
+        )
+        for pk, points in locked
+    )
+    return len(locked)

@@ -60,6 +60,7 @@ def test_beat_runs_every_periodic_task_on_its_setting(settings: Any) -> None:
         "mlcore.sweep_unscored": settings.AULA_SCORING_SWEEP_SECONDS,
         "mlcore.sweep_stale_runs": settings.AULA_TRAINING_STALE_SECONDS,
         "mlcore.prune_artifacts": settings.AULA_ARTIFACTS_PRUNE_SECONDS,
+        "notifications.due_soon": settings.AULA_DUE_REMINDER_SECONDS,
     }
 
 

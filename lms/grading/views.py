@@ -1,0 +1,191 @@
+"""Teachers' grading pages: the course gradebook (page, CSV export, CSV import) and an
+assignment's release page.
+
+Thin adapters over `lms.grading.selectors`, `lms.grading.services`, `lms.grading.export` and
+`lms.grading.imports`. Only the course's teachers and TAs (and site staff) get in; everyone else
+gets 404, so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
+
+from lms.accounts.models import User
+from lms.assignments.models import Assignment
+from lms.core.forms import add_service_errors
+from lms.courses.models import Course
+from lms.courses.selectors import can_grade_course
+from lms.grading.export import gradebook_csv
+from lms.grading.forms import (
+    CsvUploadForm,
+    ReleaseAllForm,
+    StudentReleaseForm,
+    keep_upload_as_text,
+)
+from lms.grading.imports import grades_import_csv
+from lms.grading.selectors import (
+    Gradebook,
+    ReleaseSummary,
+    gradebook_for_course,
+    release_summary,
+)
+from lms.grading.services import assignment_grades_release, assignment_grades_retract
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # every view here is behind login_required
+    return request.user
+
+
+def _graded_course(request: HttpRequest, course_id: int) -> Course:
+    course = get_object_or_404(Course, pk=course_id)
+    if not can_grade_course(user=_user(request), course=course):
+        raise Http404("No such course.")
+    return course
+
+
+def _graded_assignment(request: HttpRequest, assignment_id: int) -> Assignment:
+    assignment = get_object_or_404(Assignment.objects.select_related("course"), pk=assignment_id)
+    if not can_grade_course(user=_user(request), course=assignment.course):
+        raise Http404("No such assignment.")
+    return assignment
+
+
+@dataclass(frozen=True)
+class _Cell:
+    score: Decimal | None
+    penalty: Decimal | None
+
+
+def _table(book: Gradebook) -> list[dict[str, Any]]:
+    """The gradebook's rows as cells in column order, for the template."""
+    return [
+        {
+            "row": row,
+            "scores": [_Cell(row.scores[a.id], row.penalties.get(a.id)) for a in book.assignments],
+            "categories": [row.category_percents[c.id] for c in book.categories],
+        }
+        for row in book.rows
+    ]
+
+
+def _gradebook_page(request: HttpRequest, course: Course, form: CsvUploadForm) -> HttpResponse:
+    book = gradebook_for_course(course=course)
+    category_names = {category.id: category.name for category in book.categories}
+    context = {
+        "course": course,
+        "book": book,
+        "columns": [(a, category_names.get(a.category_id, "")) for a in book.assignments],
+        "table": _table(book),
+        "import_form": form,
+    }
+    return render(request, "grading/gradebook.html", context)
+
+
+@login_required
+@require_GET
+def gradebook(request: HttpRequest, course_id: int) -> HttpResponse:
+    return _gradebook_page(request, _graded_course(request, course_id), CsvUploadForm())
+
+
+@login_required
+@require_GET
+def gradebook_download(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _graded_course(request, course_id)
+    response = HttpResponse(gradebook_csv(course), content_type="text/csv; charset=utf-8")
+    name = f"gradebook-{slugify(course.code)}-{slugify(course.term) or 'no-term'}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_POST
+def gradebook_import(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _graded_course(request, course_id)
+    form = CsvUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        content = form.content()
+        try:
+            result = grades_import_csv(actor=_user(request), course=course, content=content)
+        except ValidationError as exc:
+            add_service_errors(form, exc, default_field="file")
+            form = keep_upload_as_text(form, content)
+        else:
+            messages.success(
+                request,
+                f"Imported {result.changed} grade{pluralize(result.changed)} as drafts "
+                f"({result.unchanged} unchanged). Release them from each assignment's release "
+                "page.",
+            )
+            return redirect("grading:gradebook", course_id=course.pk)
+    return _gradebook_page(request, course, form)
+
+
+def _release_forms(summary: ReleaseSummary, data: Any = None) -> dict[str, ReleaseAllForm]:
+    labels = {
+        "release": f"Yes, release these {summary.draft} grades to the students",
+        "retract": f"Yes, take back these {summary.released} released grades",
+    }
+    return {
+        action: ReleaseAllForm(data, prefix=action, initial={"action": action}, label=label)
+        for action, label in labels.items()
+    }
+
+
+@login_required
+def release(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = _graded_assignment(request, assignment_id)
+    summary = release_summary(assignment=assignment)
+    forms = _release_forms(summary)
+    if request.method == "POST":
+        action = "retract" if "retract-action" in request.POST else "release"
+        form = forms[action] = _release_forms(summary, request.POST)[action]
+        if form.is_valid() and action == "release":
+            count = assignment_grades_release(actor=_user(request), assignment=assignment)
+            messages.success(request, f"{count} grade{pluralize(count)} released.")
+            return redirect("grading:release", assignment_id=assignment.pk)
+        if form.is_valid():
+            count = assignment_grades_retract(actor=_user(request), assignment=assignment)
+            messages.success(request, f"{count} grade{pluralize(count)} taken back.")
+            return redirect("grading:release", assignment_id=assignment.pk)
+    context = {
+        "assignment": assignment,
+        "course": assignment.course,
+        "summary": summary,
+        "release_form": forms["release"],
+        "retract_form": forms["retract"],
+    }
+    return render(request, "grading/release.html", context)
+
+
+@login_required
+@require_POST
+def release_student(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = _graded_assignment(request, assignment_id)
+    form = StudentReleaseForm(request.POST)
+    summary_ids = {row.student_id for row in release_summary(assignment=assignment).rows}
+    if not form.is_valid() or form.cleaned_data["student"] not in summary_ids:
+        raise Http404("No such student's work in this assignment.")
+    student = get_object_or_404(User, pk=form.cleaned_data["student"])
+    if form.cleaned_data["action"] == "release":
+        count = assignment_grades_release(
+            actor=_user(request), assignment=assignment, student=student
+        )
+        messages.success(request, f"{count} grade(s) of {student.email} released.")
+    else:
+        count = assignment_grades_retract(
+            actor=_user(request), assignment=assignment, student=student
+        )
+        messages.success(request, f"{count} grade(s) of {student.email} taken back.")
+    return redirect("grading:release", assignment_id=assignment.pk)
