@@ -113,8 +113,11 @@ def test_gradebook_page_shows_late_penalty_and_total(
     page = client.get(f"/courses/{course.pk}/gradebook/").content.decode()
     assert "\N{MINUS SIGN}1 late" in page
     row = client.get(f"/courses/{course.pk}/gradebook/").context["table"][0]
-    assert row["scores"][0].score == Decimal("3.00")
+    assert row["row"].scores[quiz.pk] == Decimal("3.00")
     assert row["row"].total_percent == Decimal("75.00")
+    # The cells as written: the score after the penalty, the penalty, the total as a percent.
+    assert str(row["cells"]).startswith('<td>3 <span class="badge late">\N{MINUS SIGN}1 late')
+    assert "<strong>75</strong>" in page
 
 
 def test_gradebook_query_count_does_not_grow(
@@ -229,3 +232,14 @@ def test_release_one_student(
     assert client.post(url, {"action": "release", "student": outsider.pk}).status_code == 404
     client.post(url, {"action": "retract", "student": first.submission.student_id})
     assert Grade.objects.get(answer=first).state == GradeState.DRAFT
+
+
+@pytest.mark.parametrize(
+    "value", ["0", "7", "7.5", "7.25", "7.125", "7.135", "-1.005", "99.999", "100.00", "0.004"]
+)
+def test_gradebook_cells_write_numbers_as_floatformat_does(value: str) -> None:
+    from django.template.defaultfilters import floatformat
+
+    from lms.grading.views import _number
+
+    assert _number(Decimal(value)) == floatformat(Decimal(value), "-2")
