@@ -13,9 +13,10 @@ from lms.assignments.selectors import assignments_for_course
 from lms.core.forms import add_service_errors
 from lms.core.markdown import render_markdown
 from lms.courses.forms import JoinCourseForm
-from lms.courses.models import Course
+from lms.courses.models import Course, Enrollment
 from lms.courses.selectors import enrollment_for
 from lms.courses.services import course_join
+from lms.grading.student_selectors import StudentAssignment, student_assignments
 
 
 def _user(request: HttpRequest) -> User:
@@ -48,11 +49,17 @@ def detail(request: HttpRequest, course_id: int) -> HttpResponse:
     if enrollment is None:
         raise Http404("No such course.")
     is_staff_role = enrollment.is_staff_role
+    assignments = assignments_for_course(course=course, include_unpublished=is_staff_role)
+    standing: dict[int, StudentAssignment] = {}
+    if enrollment.role == Enrollment.Role.STUDENT and enrollment.is_active:
+        items = student_assignments(student=_user(request), course_ids=[course.pk])
+        standing = {item.assignment.pk: item for item in items}
     context = {
         "course": course,
         "enrollment": enrollment,
         "is_staff_role": is_staff_role,
         "description_html": render_markdown(course.description),
-        "assignments": assignments_for_course(course=course, include_unpublished=is_staff_role),
+        # Each assignment with the student's standing on it (status, own due time, score).
+        "rows": [(a, standing.get(a.pk)) for a in assignments],
     }
     return render(request, "courses/detail.html", context)

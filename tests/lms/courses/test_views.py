@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lms.accounts.models import User
+from lms.assignments.models import Submission
 from lms.courses.models import Course, Enrollment
 from lms.courses.services import course_rotate_join_code
-from tests.factories import AssignmentFactory, CategoryFactory
+from tests.factories import AssignmentFactory, CategoryFactory, SubmissionFactory
 from tests.lms.dbstate import db_state
 
 JOIN_URL = reverse("courses:join")
@@ -144,3 +145,27 @@ def test_course_page_queries_do_not_grow_with_assignments(
     AssignmentFactory.create_batch(20, course=course, category=category)
     AssignmentFactory.create_batch(5, course=course, is_published=False)
     assert _queries(client, _detail_url(course)) == few
+
+
+def test_a_student_sees_the_status_of_each_assignment(
+    client: Client, course: Course, student: User
+) -> None:
+    fresh = AssignmentFactory(course=course, title="Fresh")
+    handed_in = AssignmentFactory(course=course, title="Handed in")
+    started = AssignmentFactory(course=course, title="Started")
+    SubmissionFactory(assignment=handed_in, student=student)
+    SubmissionFactory(
+        assignment=started, student=student, status=Submission.Status.DRAFT, submitted_at=None
+    )
+    SubmissionFactory(assignment=fresh)  # another student's work
+
+    client.force_login(student)
+    html = client.get(_detail_url(course)).content.decode()
+
+    def status_of(title: str) -> str:
+        row = html.split(f">{title}</a>")[1].split("</tr>")[0]
+        return row.split('class="badge status-')[1].split('"')[0]
+
+    assert status_of("Fresh") == "not_started"
+    assert status_of("Handed in") == "submitted"
+    assert status_of("Started") == "draft"
