@@ -275,6 +275,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # Exchange bindings; kombu would otherwise write them to ./control in the working directory.
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu sleeps this long whenever the worker cannot take a message (none waiting, or its
+        # prefetch slots full): at its default of 1 s the worker takes about one task a second,
+        # so a burst of submissions (the demo's seed, a class submitting together) leaves a new
+        # one's AI feedback waiting a minute or more. A listdir of a small folder is cheap.
+        "polling_interval": 0.1,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_LONGEST_TASK_SECONDS * 2 + 600}
