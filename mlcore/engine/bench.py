@@ -119,18 +119,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--models", type=int, default=50, help="scorers held in the memory test")
     parser.add_argument("--skip-kt", action="store_true", help="leave out DKT training speed")
     parser.add_argument("--device", default=None, help="for DKT training (default: auto)")
+    parser.add_argument(
+        "--encoders",
+        default="onnx,torch",
+        help="encoders to time (the PyTorch one runs on CUDA when present); scoring and memory "
+        "use the ONNX encoder and are measured only when it is listed",
+    )
     args = parser.parse_args(argv)
+    kinds = [kind.strip() for kind in args.encoders.split(",") if kind.strip()]
     report: dict[str, Any] = {
         "threads": torch.get_num_threads(),
         "cpus": psutil.cpu_count(),
         "load_average_1m": psutil.getloadavg()[0],
+        "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
         "encoders": {
-            "onnx": measure_speed(get_encoder("onnx"), (1, 32, 128), args.seconds),
-            "torch": measure_speed(get_encoder("torch"), (1, 32, 128), args.seconds),
+            kind: measure_speed(get_encoder(kind), (1, 32, 128), args.seconds) for kind in kinds
         },
-        "scoring": scoring_speed(args.seconds),
-        "memory": memory_with_models(args.models),
     }
+    if "onnx" in kinds:
+        report["scoring"] = scoring_speed(args.seconds)
+        report["memory"] = memory_with_models(args.models)
     if not args.skip_kt:
         from mlcore.engine.kt_bench import kt_training_throughput
 

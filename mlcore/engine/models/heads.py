@@ -81,7 +81,7 @@ class ScoreHead(nn.Module):
         if self.cfg.head == "regression":
             return self.cfg.min_score + span * torch.sigmoid(output.float())
         probs = torch.softmax(output.float(), dim=-1)  # (B, L)
-        return probs @ self.levels.to(probs.dtype)
+        return probs @ self.levels.to(device=probs.device, dtype=probs.dtype)
 
     def loss(self, features: Tensor, score: Tensor) -> Tensor:
         return self.loss_from_output(self(features), score)
