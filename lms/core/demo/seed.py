@@ -13,6 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -150,7 +151,13 @@ def _create_people(password: str, *, joined: datetime) -> tuple[User, list[User]
         for person in (people.TEACHER, *people.STUDENTS)
     )
     by_email = {user.email: user for user in User.objects.filter(email__in=demo_emails())}
-    return by_email[people.TEACHER.email], [by_email[s.email] for s in people.STUDENTS]
+    teacher = by_email[people.TEACHER.email]
+    # Opening a course needs `courses.add_course` (given by an administrator, see
+    # `can_create_course`); the demo teacher has it so that /courses/new/ can be shown too.
+    teacher.user_permissions.add(
+        Permission.objects.get(content_type__app_label="courses", codename="add_course")
+    )
+    return teacher, [by_email[s.email] for s in people.STUDENTS]
 
 
 def _create_course(teacher: User, students: list[User]) -> Course:
