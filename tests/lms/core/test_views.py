@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -89,6 +90,10 @@ def test_a_teacher_sees_no_student_sections(client: Client, course: Course, teac
     html = client.get(reverse("core:home")).content.decode()
     assert 'id="due-heading"' not in html
     assert "You are teacher" in html
+    assert reverse("courses:new") not in html  # opening courses is a permission an admin gives
+    teacher.user_permissions.add(Permission.objects.get(codename="add_course"))
+    html = client.get(reverse("core:home")).content.decode()
+    assert reverse("courses:new") in html
 
 
 def test_dashboard_queries_do_not_grow_with_assignments_and_submissions(
