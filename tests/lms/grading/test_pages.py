@@ -139,6 +139,22 @@ def test_gradebook_query_count_does_not_grow(
         assert len(client.get(f"/courses/{course.pk}/gradebook/").context["table"]) == 9
 
 
+def test_release_page_query_count_does_not_grow(
+    client: Client, course: Course, teacher: User, quiz: Assignment
+) -> None:
+    client.force_login(teacher)
+    url = f"/assignments/{quiz.pk}/release/"
+    _graded_student(quiz, teacher, "1")
+    client.get(url)  # warm the session
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    for points in ("2", "3", "1", "4", "0", "2", "3"):
+        _graded_student(quiz, teacher, points)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).context["summary"].draft == 8
+    assert len(large) == len(small)
+
+
 def _import(client: Client, course: Course, content: bytes) -> object:
     upload = SimpleUploadedFile("grades.csv", content, content_type="text/csv")
     return client.post(reverse("grading:gradebook_import", args=[course.pk]), {"file": upload})
