@@ -69,7 +69,9 @@ def _managed_assignment(request: HttpRequest, assignment_id: int) -> Assignment:
 
 def _managed_question(request: HttpRequest, assignment_id: int, question_id: int) -> Question:
     assignment = _managed_assignment(request, assignment_id)
-    question = get_object_or_404(assignment.questions, pk=question_id)
+    # Choices, criteria and their levels in three queries, however long the rubric.
+    questions = assignment.questions.prefetch_related("choices", "criteria__levels", "skills")
+    question = get_object_or_404(questions, pk=question_id)
     question.assignment = assignment  # the course is loaded already
     return question
 

@@ -18,7 +18,10 @@ from lms.assignments.models import Assignment, Extension, Question
 from lms.assignments.services import question_create
 from lms.courses.models import Course, Enrollment
 from tests.factories import (
+    CriterionFactory,
     EnrollmentFactory,
+    ExtensionFactory,
+    LevelFactory,
     QuestionFactory,
     SkillFactory,
     SubmissionFactory,
@@ -389,3 +392,33 @@ def test_editor_page_query_count_does_not_grow(
             assert teacher_client.get(url).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1], [q["sql"] for q in captured.captured_queries]
+
+
+def test_extensions_and_question_pages_cost_the_same_queries_at_any_size(
+    teacher_client: Client, assignment: Assignment, course: Course
+) -> None:
+    skill = SkillFactory(course=course)
+    question = QuestionFactory(assignment=assignment, kind=Question.Kind.ESSAY)
+    question.skills.add(skill)
+    urls = [
+        reverse("assignments:extensions", args=[assignment.pk]),
+        reverse("assignments:question_edit", args=[assignment.pk, question.pk]),
+    ]
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            student = UserFactory()
+            EnrollmentFactory(user=student, course=course)
+            ExtensionFactory(assignment=assignment, student=student)
+            question.skills.add(SkillFactory(course=course))
+            LevelFactory(criterion=CriterionFactory(question=question))
+
+    counts = []
+    for n in (1, 8):
+        grow(n)
+        for url in urls:
+            teacher_client.get(url)  # warm the session
+            with CaptureQueriesContext(connection) as captured:
+                assert teacher_client.get(url).status_code == 200
+            counts.append((url, len(captured)))
+    assert counts[:2] == counts[2:]
