@@ -14,6 +14,9 @@ mkdir -p "$OUT" "$SITE" "$DATA"
 export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD:$SITE"
 small=()
 bench_small=()
+# XENC_ARGS: more arguments for both cross-encoder runs, e.g. "--epochs 10" (the best epoch is
+# still chosen on the held-out dev questions or essays, never on a test split).
+read -r -a xenc_extra <<< "${XENC_ARGS:-}"
 if [ "${SMOKE:-0}" = 1 ]; then
     small=(--limit 8 --epochs 1)
     bench_small=(--seconds 0.3 --skip-kt)
@@ -47,10 +50,10 @@ step() {  # name, seconds, command...; ONLY="a b" runs only the steps named
 }
 
 step bench 150 "$PY" -m mlcore.engine.bench --encoders torch "${bench_small[@]}"
-step semeval_xenc 240 "$PY" -m mlcore.engine.evaluate scoring \
+step semeval_xenc "${SEMEVAL_SECONDS:-240}" "$PY" -m mlcore.engine.evaluate scoring \
     --data "$DATA/semeval2013-task7-2way" --format semeval --model cross_encoder --encoder torch \
     --semeval-train joint --include-question --cache-dir /tmp/aula-cache \
-    --out "$OUT/semeval_xenc.json" "${small[@]}"
+    --out "$OUT/semeval_xenc.json" "${small[@]}" "${xenc_extra[@]}"
 step asap_xenc_fold0 180 "$PY" -m mlcore.engine.evaluate scoring \
     --data "$DATA/asap-aes-p1-4" --format asap --model cross_encoder --encoder torch --folds 0 \
-    --cache-dir /tmp/aula-cache --out "$OUT/asap_xenc_fold0.json" "${small[@]}"
+    --cache-dir /tmp/aula-cache --out "$OUT/asap_xenc_fold0.json" "${small[@]}" "${xenc_extra[@]}"
