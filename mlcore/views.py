@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lms.accounts.models import User
 from lms.assignments.models import Answer, Question
+from lms.core.access import signed_in
 from lms.core.forms import add_service_errors
 from lms.courses.selectors import can_grade_course
 from lms.grading.models import Grade
@@ -51,11 +52,6 @@ from mlcore.services.review import (
 from mlcore.services.training import training_run_cancel, training_run_start
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here is behind login_required
-    return request.user
-
-
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -66,7 +62,7 @@ def _staff_question(request: HttpRequest, question_id: int) -> Question:
         Question.objects.select_related("assignment__course"), pk=question_id
     )
     course = question.assignment.course
-    if not question.is_text or not can_grade_course(user=_user(request), course=course):
+    if not question.is_text or not can_grade_course(user=signed_in(request), course=course):
         raise Http404("No such question.")
     return question
 
@@ -124,7 +120,7 @@ def question_model(request: HttpRequest, question_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             scoring_model_update(
-                actor=_user(request),
+                actor=signed_in(request),
                 scoring_model=scoring_model_for(question),
                 **{name: form.cleaned_data[name] for name in ScoringModelForm.Meta.fields},
             )
@@ -174,7 +170,7 @@ def model_versions(request: HttpRequest, question_id: int) -> HttpResponse:
 def model_train(request: HttpRequest, question_id: int) -> HttpResponse:
     """Start a training run now (or show the one already queued or running)."""
     question = _staff_question(request, question_id)
-    run = training_run_start(actor=_user(request), scoring_model=scoring_model_for(question))
+    run = training_run_start(actor=signed_in(request), scoring_model=scoring_model_for(question))
     if _is_htmx(request):
         return _runs_response(request, question)
     messages.success(request, f"Training run {run.pk} is {run.get_status_display().lower()}.")
@@ -187,7 +183,7 @@ def run_cancel(request: HttpRequest, question_id: int, run_id: int) -> HttpRespo
     """Cancel a queued or running run."""
     question = _staff_question(request, question_id)
     run = get_object_or_404(TrainingRun, pk=run_id, scoring_model__question=question)
-    run = training_run_cancel(actor=_user(request), run=run)
+    run = training_run_cancel(actor=signed_in(request), run=run)
     if _is_htmx(request):
         return _runs_response(request, question)
     messages.success(request, f"Training run {run.pk}: {run.stage or run.get_status_display()}.")
@@ -201,7 +197,7 @@ def version_restore(request: HttpRequest, question_id: int, version_id: int) -> 
     question = _staff_question(request, question_id)
     version = get_object_or_404(ModelVersion, pk=version_id, scoring_model__question=question)
     try:
-        version_activate(actor=_user(request), version=version, reason="restored by a teacher")
+        version_activate(actor=signed_in(request), version=version, reason="restored by a teacher")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -335,7 +331,7 @@ def queue_decide(request: HttpRequest, question_id: int, answer_id: int) -> Http
     done = ""
     if form.is_valid():
         try:
-            _decide(_user(request), item.answer, item.grade, form)
+            _decide(signed_in(request), item.answer, item.grade, form)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -379,7 +375,7 @@ def queue_accept_many(request: HttpRequest, question_id: int) -> HttpResponse:
     else:
         try:
             suggestions_accept(
-                actor=_user(request), shown=[(g, shown[g.answer_id]) for g in grades]
+                actor=signed_in(request), shown=[(g, shown[g.answer_id]) for g in grades]
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages) + " Nothing was accepted.")

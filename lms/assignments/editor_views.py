@@ -18,7 +18,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lms.accounts.models import User
 from lms.assignments.editor_forms import (
     AssignmentForm,
     ExtensionForm,
@@ -40,6 +39,7 @@ from lms.assignments.services import (
     question_reorder,
     question_update,
 )
+from lms.core.access import assignment_or_404, course_or_404, signed_in
 from lms.core.forms import add_service_errors
 from lms.core.markdown import render_markdown
 from lms.courses.models import Course
@@ -48,23 +48,12 @@ from lms.courses.selectors import can_manage_course
 PREVIEW = "preview"
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here is behind login_required
-    return request.user
-
-
 def _managed_course(request: HttpRequest, course_id: int) -> Course:
-    course = get_object_or_404(Course, pk=course_id)
-    if not can_manage_course(user=_user(request), course=course):
-        raise Http404("No such course.")
-    return course
+    return course_or_404(request, course_id, can_manage_course)
 
 
 def _managed_assignment(request: HttpRequest, assignment_id: int) -> Assignment:
-    assignment = get_object_or_404(Assignment.objects.select_related("course"), pk=assignment_id)
-    if not can_manage_course(user=_user(request), course=assignment.course):
-        raise Http404("No such assignment.")
-    return assignment
+    return assignment_or_404(request, assignment_id, can_manage_course)
 
 
 def _managed_question(request: HttpRequest, assignment_id: int, question_id: int) -> Question:
@@ -80,7 +69,7 @@ def _save_settings(
     request: HttpRequest, form: AssignmentForm, assignment: Assignment | None
 ) -> Assignment:
     """Create or update the assignment, with its new category if one was named: both or none."""
-    user, data = _user(request), form.cleaned_data
+    user, data = signed_in(request), form.cleaned_data
     with transaction.atomic():
         category = data["category"]
         if data["new_category"]:
@@ -173,7 +162,7 @@ def assignment_publish_toggle(request: HttpRequest, assignment_id: int) -> HttpR
     assignment = _managed_assignment(request, assignment_id)
     publish = request.POST.get("published") == "1"
     try:
-        assignment_publish(actor=_user(request), assignment=assignment, published=publish)
+        assignment_publish(actor=signed_in(request), assignment=assignment, published=publish)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -247,7 +236,7 @@ def _save_question(
     kind: str,
     question: Question | None,
 ) -> None:
-    user = _user(request)
+    user = signed_in(request)
     if question is None:
         question_create(actor=user, assignment=assignment, kind=kind, **editor.service_kwargs())
         messages.success(request, "Question added.")
@@ -282,7 +271,7 @@ def question_remove(request: HttpRequest, assignment_id: int, question_id: int) 
     error = ""
     if request.method == "POST":
         try:
-            question_delete(actor=_user(request), question=question)
+            question_delete(actor=signed_in(request), question=question)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -308,7 +297,7 @@ def question_move(request: HttpRequest, assignment_id: int, question_id: int) ->
     other = index - 1 if request.POST.get("direction") == "up" else index + 1
     if 0 <= other < len(order):
         order[index], order[other] = order[other], order[index]
-        question_reorder(actor=_user(request), assignment=assignment, question_ids=order)
+        question_reorder(actor=signed_in(request), assignment=assignment, question_ids=order)
         messages.success(request, f"Question moved to place {other + 1}.")
     return redirect("assignments:edit", assignment_id=assignment_id)
 
@@ -323,7 +312,7 @@ def extensions(request: HttpRequest, assignment_id: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             extension_grant(
-                actor=_user(request),
+                actor=signed_in(request),
                 assignment=assignment,
                 student=data["student"],
                 due_at=data["due_at"],
@@ -355,6 +344,6 @@ def extension_remove(request: HttpRequest, assignment_id: int, extension_id: int
         Extension.objects.select_related("student"), pk=extension_id, assignment=assignment
     )
     extension.assignment = assignment
-    extension_revoke(actor=_user(request), extension=extension)
+    extension_revoke(actor=signed_in(request), extension=extension)
     messages.success(request, f"Extension of {extension.student} removed.")
     return redirect("assignments:extensions", assignment_id=assignment.pk)

@@ -24,6 +24,7 @@ from lms.assignments.forms import AnswersForm, initial_from
 from lms.assignments.models import Answer, Assignment, Question, Submission
 from lms.assignments.pages import late_policy_words, penalty_words, standing_for, when
 from lms.assignments.services import submission_save_draft, submission_submit
+from lms.core.access import signed_in
 from lms.core.forms import add_service_errors
 from lms.courses.models import Enrollment
 from lms.courses.selectors import can_grade_course, can_manage_course, enrollment_for
@@ -31,11 +32,6 @@ from lms.grading.models import GradeState
 from lms.grading.selectors import submission_total
 
 SAVE, REVIEW = "save", "review"
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here is behind login_required
-    return request.user
 
 
 @dataclass(frozen=True)
@@ -71,7 +67,7 @@ def _draft_answers(submission: Submission | None) -> list[Answer]:
 @require_http_methods(["GET", "POST"])
 def assignment_detail(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """The assignment with its questions: a student saves a draft or goes on to submit it."""
-    user = _user(request)
+    user = signed_in(request)
     access = _assignment_access(user, assignment_id)
     assignment = access.assignment
     if request.method == "POST" and not access.is_student:
@@ -123,7 +119,7 @@ def _draft_token(draft: Submission) -> str:
 @require_http_methods(["GET", "POST"])
 def assignment_confirm(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """The confirmation step: the saved answers as they will be submitted, then submit."""
-    user = _user(request)
+    user = signed_in(request)
     access = _assignment_access(user, assignment_id)
     if not access.is_student:
         raise PermissionDenied("Only the course's students submit work.")
@@ -200,7 +196,7 @@ def _answer_rows(submission: Submission, *, as_teacher: bool) -> list[dict[str, 
 @require_GET
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     """One submitted attempt: the answers, the AI feedback the viewer may see, released grades."""
-    user = _user(request)
+    user = signed_in(request)
     submission, as_teacher = _submission_access(user, submission_id)
     total = submission_total(submission, released_only=not as_teacher)
     context = {
@@ -220,7 +216,7 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
 @require_GET
 def submission_feedback(request: HttpRequest, submission_id: int) -> HttpResponse:
     """The AI feedback part of the submission page alone, polled by htmx until it is complete."""
-    user = _user(request)
+    user = signed_in(request)
     submission, _ = _submission_access(user, submission_id)
     context = {"submission": submission, **feedback_context(submission=submission, viewer=user)}
     return render(request, "assignments/partials/feedback.html", context)

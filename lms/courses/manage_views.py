@@ -12,11 +12,11 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from lms.accounts.models import User
+from lms.core.access import course_or_404, signed_in
 from lms.core.forms import add_service_errors
 from lms.courses.forms import (
     AddPersonForm,
@@ -43,26 +43,18 @@ from lms.courses.services import (
 )
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here is behind login_required
-    return request.user
-
-
 def _managed_course(request: HttpRequest, course_id: int) -> Course:
-    course = get_object_or_404(Course, pk=course_id)
-    if not can_manage_course(user=_user(request), course=course):
-        raise Http404("No such course.")
-    return course
+    return course_or_404(request, course_id, can_manage_course)
 
 
 @login_required
 def course_new(request: HttpRequest) -> HttpResponse:
-    if not can_create_course(user=_user(request)):
+    if not can_create_course(user=signed_in(request)):
         raise PermissionDenied("Only people allowed by an administrator create courses.")
     form = CourseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            course = course_open(actor=_user(request), **form.cleaned_data)
+            course = course_open(actor=signed_in(request), **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -81,7 +73,7 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            course_update(actor=_user(request), course=course, **form.cleaned_data)
+            course_update(actor=signed_in(request), course=course, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -96,7 +88,7 @@ def join_code_rotate(request: HttpRequest, course_id: int) -> HttpResponse:
     label = "Yes, replace the join code: the current one stops working at once"
     form = ConfirmForm(request.POST if request.method == "POST" else None, label=label)
     if request.method == "POST" and form.is_valid():
-        course = course_rotate_join_code(actor=_user(request), course=course)
+        course = course_rotate_join_code(actor=signed_in(request), course=course)
         messages.success(request, f"The new join code is {course.join_code}.")
         return redirect("courses:roster", course_id=course.pk)
     return render(request, "courses/manage/join_code.html", {"course": course, "form": form})
@@ -134,7 +126,7 @@ def roster_add(request: HttpRequest, course_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             enrollment = enrollment_add_by_email(
-                actor=_user(request), course=course, **form.cleaned_data
+                actor=signed_in(request), course=course, **form.cleaned_data
             )
         except ValidationError as exc:
             add_service_errors(form, exc, default_field="email")
@@ -153,7 +145,7 @@ def roster_import(request: HttpRequest, course_id: int) -> HttpResponse:
     if form.is_valid():
         content = form.content()
         try:
-            result = roster_import_csv(actor=_user(request), course=course, content=content)
+            result = roster_import_csv(actor=signed_in(request), course=course, content=content)
         except ValidationError as exc:
             add_service_errors(form, exc, default_field="file")
             form = keep_upload_as_text(form, content)
@@ -183,7 +175,7 @@ def enrollment_role(request: HttpRequest, course_id: int, enrollment_id: int) ->
     if form.is_valid():
         try:
             enrollment = enrollment_set_role(
-                actor=_user(request), enrollment=enrollment, role=form.cleaned_data["role"]
+                actor=signed_in(request), enrollment=enrollment, role=form.cleaned_data["role"]
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)
@@ -200,7 +192,7 @@ def enrollment_role(request: HttpRequest, course_id: int, enrollment_id: int) ->
 def enrollment_end(request: HttpRequest, course_id: int, enrollment_id: int) -> HttpResponse:
     enrollment = _course_enrollment(request, course_id, enrollment_id)
     try:
-        enrollment_deactivate(actor=_user(request), enrollment=enrollment)
+        enrollment_deactivate(actor=signed_in(request), enrollment=enrollment)
     except ValidationError as exc:
         row_errors = {enrollment.pk: " ".join(exc.messages)}
         return _roster_page(request, enrollment.course, row_errors=row_errors)

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from lms.accounts.models import User
 from lms.assignments.selectors import assignments_for_course
+from lms.core.access import signed_in
 from lms.core.forms import add_service_errors
 from lms.core.markdown import render_markdown
 from lms.courses.forms import JoinCourseForm
@@ -19,17 +19,12 @@ from lms.courses.services import course_join
 from lms.grading.student_selectors import StudentAssignment, student_assignments
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here is behind login_required
-    return request.user
-
-
 @login_required
 def join(request: HttpRequest) -> HttpResponse:
     form = JoinCourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            enrollment = course_join(user=_user(request), code=form.cleaned_data["code"])
+            enrollment = course_join(user=signed_in(request), code=form.cleaned_data["code"])
         except ValidationError as exc:
             add_service_errors(form, exc, default_field="code")
         else:
@@ -45,14 +40,14 @@ def detail(request: HttpRequest, course_id: int) -> HttpResponse:
     Anyone not enrolled gets 404, not 403, so that course ids reveal nothing.
     """
     course = get_object_or_404(Course, pk=course_id)
-    enrollment = enrollment_for(user=_user(request), course=course)
+    enrollment = enrollment_for(user=signed_in(request), course=course)
     if enrollment is None:
         raise Http404("No such course.")
     is_staff_role = enrollment.is_staff_role
     assignments = assignments_for_course(course=course, include_unpublished=is_staff_role)
     standing: dict[int, StudentAssignment] = {}
     if enrollment.role == Enrollment.Role.STUDENT and enrollment.is_active:
-        items = student_assignments(student=_user(request), course_ids=[course.pk])
+        items = student_assignments(student=signed_in(request), course_ids=[course.pk])
         standing = {item.assignment.pk: item for item in items}
     context = {
         "course": course,

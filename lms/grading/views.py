@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lms.accounts.models import User
 from lms.assignments.models import Assignment
+from lms.core.access import assignment_or_404, course_or_404, signed_in
 from lms.core.forms import add_service_errors
 from lms.courses.models import Course
 from lms.courses.selectors import can_grade_course
@@ -44,23 +45,12 @@ from lms.grading.selectors import (
 from lms.grading.services import assignment_grades_release, assignment_grades_retract
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here is behind login_required
-    return request.user
-
-
 def _graded_course(request: HttpRequest, course_id: int) -> Course:
-    course = get_object_or_404(Course, pk=course_id)
-    if not can_grade_course(user=_user(request), course=course):
-        raise Http404("No such course.")
-    return course
+    return course_or_404(request, course_id, can_grade_course)
 
 
 def _graded_assignment(request: HttpRequest, assignment_id: int) -> Assignment:
-    assignment = get_object_or_404(Assignment.objects.select_related("course"), pk=assignment_id)
-    if not can_grade_course(user=_user(request), course=assignment.course):
-        raise Http404("No such assignment.")
-    return assignment
+    return assignment_or_404(request, assignment_id, can_grade_course)
 
 
 DASH = "—"
@@ -146,7 +136,7 @@ def gradebook_import(request: HttpRequest, course_id: int) -> HttpResponse:
     if form.is_valid():
         content = form.content()
         try:
-            result = grades_import_csv(actor=_user(request), course=course, content=content)
+            result = grades_import_csv(actor=signed_in(request), course=course, content=content)
         except ValidationError as exc:
             add_service_errors(form, exc, default_field="file")
             form = keep_upload_as_text(form, content)
@@ -181,11 +171,11 @@ def release(request: HttpRequest, assignment_id: int) -> HttpResponse:
         action = "retract" if "retract-action" in request.POST else "release"
         form = forms[action] = _release_forms(summary, request.POST)[action]
         if form.is_valid() and action == "release":
-            count = assignment_grades_release(actor=_user(request), assignment=assignment)
+            count = assignment_grades_release(actor=signed_in(request), assignment=assignment)
             messages.success(request, f"{count} grade{pluralize(count)} released.")
             return redirect("grading:release", assignment_id=assignment.pk)
         if form.is_valid():
-            count = assignment_grades_retract(actor=_user(request), assignment=assignment)
+            count = assignment_grades_retract(actor=signed_in(request), assignment=assignment)
             messages.success(request, f"{count} grade{pluralize(count)} taken back.")
             return redirect("grading:release", assignment_id=assignment.pk)
     context = {
@@ -209,12 +199,12 @@ def release_student(request: HttpRequest, assignment_id: int) -> HttpResponse:
     student = get_object_or_404(User, pk=form.cleaned_data["student"])
     if form.cleaned_data["action"] == "release":
         count = assignment_grades_release(
-            actor=_user(request), assignment=assignment, student=student
+            actor=signed_in(request), assignment=assignment, student=student
         )
         messages.success(request, f"{count} grade(s) of {student.email} released.")
     else:
         count = assignment_grades_retract(
-            actor=_user(request), assignment=assignment, student=student
+            actor=signed_in(request), assignment=assignment, student=student
         )
         messages.success(request, f"{count} grade(s) of {student.email} taken back.")
     return redirect("grading:release", assignment_id=assignment.pk)

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from lms.accounts.models import User
+from lms.core.access import signed_in
 from lms.notifications.forms import PreferenceForm
 from lms.notifications.models import Notification
 from lms.notifications.selectors import (
@@ -26,13 +26,8 @@ from lms.notifications.services import (
 PER_PAGE = 20
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here is behind login_required
-    return request.user
-
-
 def _list_context(request: HttpRequest, form: PreferenceForm | None = None) -> dict[str, object]:
-    user = _user(request)
+    user = signed_in(request)
     page = Paginator(notifications_for_user(user=user), PER_PAGE).get_page(request.GET.get("page"))
     form = form or PreferenceForm(initial={"email_enabled": email_enabled_for(user=user)})
     return {"page": page, "unread": unread_count(user=user), "form": form}
@@ -47,7 +42,9 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     try:
-        notification = notification_mark_read(actor=_user(request), notification_id=notification_id)
+        notification = notification_mark_read(
+            actor=signed_in(request), notification_id=notification_id
+        )
     except Notification.DoesNotExist:
         raise Http404("No such notification.") from None
     if request.headers.get("HX-Request"):
@@ -59,7 +56,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    count = notifications_mark_all_read(actor=_user(request))
+    count = notifications_mark_all_read(actor=signed_in(request))
     messages.success(request, f"{count} notification{'' if count == 1 else 's'} marked as read.")
     return redirect("notifications:list")
 
@@ -71,7 +68,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "notifications/list.html", _list_context(request, form), status=400)
     preference = notification_preference_set(
-        actor=_user(request), email_enabled=form.cleaned_data["email_enabled"]
+        actor=signed_in(request), email_enabled=form.cleaned_data["email_enabled"]
     )
     messages.success(
         request,
