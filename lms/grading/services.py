@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from lms.accounts.models import User
@@ -303,6 +304,35 @@ def grade_retract(*, actor: User, grade: Grade, reason: str = "") -> Grade:
     return _apply(grade, grade.answer, move)
 
 
+def _move_all(grades: QuerySet[Grade], *, actor: User, to_state: str, reason: str) -> list[int]:
+    """Move every grade of `grades` (all in one state) to `to_state` by the teacher `actor`.
+
+    One locked read, one UPDATE and one bulk INSERT of events, whatever the class size; the rows
+    stay locked until the caller's commit, so no grade moves twice. Returns the ids moved.
+    """
+    locked = list(grades.select_for_update(of=("self",)).values_list("id", "state", "points"))
+    now = timezone.now()
+    Grade.objects.filter(pk__in=[pk for pk, _, _ in locked]).update(
+        state=to_state,
+        released_at=now if to_state == GradeState.RELEASED else None,
+        updated_at=now,
+    )
+    GradeEvent.objects.bulk_create(
+        GradeEvent(
+            grade_id=pk,
+            actor=actor,
+            from_state=state,
+            to_state=to_state,
+            from_points=points,
+            to_points=points,
+            source=GradeSource.TEACHER,
+            reason=reason,
+        )
+        for pk, state, points in locked
+    )
+    return [pk for pk, _, _ in locked]
+
+
 @transaction.atomic
 def assignment_grades_release(
     *, actor: User, assignment: Assignment, student: User | None = None
@@ -320,29 +350,12 @@ def assignment_grades_release(
     )
     if student is not None:
         drafts = drafts.filter(answer__submission__student=student)
-    # One locked read, one UPDATE and one bulk INSERT of events, whatever the class size; the
-    # rows stay locked until the commit, so no grade is released twice.
-    locked = list(drafts.select_for_update(of=("self",)).values_list("id", "points"))
-    now = timezone.now()
-    Grade.objects.filter(pk__in=[pk for pk, _ in locked]).update(
-        state=GradeState.RELEASED, released_at=now, updated_at=now
+    moved = _move_all(
+        drafts, actor=actor, to_state=GradeState.RELEASED, reason="released with the assignment"
     )
-    GradeEvent.objects.bulk_create(
-        GradeEvent(
-            grade_id=pk,
-            actor=actor,
-            from_state=GradeState.DRAFT,
-            to_state=GradeState.RELEASED,
-            from_points=points,
-            to_points=points,
-            source=GradeSource.TEACHER,
-            reason="released with the assignment",
-        )
-        for pk, points in locked
-    )
-    if locked:
-        grades_released.send(sender=Grade, grade_ids=[pk for pk, _ in locked])
-    return len(locked)
+    if moved:
+        grades_released.send(sender=Grade, grade_ids=moved)
+    return len(moved)
 
 
 @transaction.atomic
@@ -360,23 +373,10 @@ def assignment_grades_retract(
     )
     if student is not None:
         released = released.filter(answer__submission__student=student)
-    # Same shape as the release: one locked read, one UPDATE, one bulk INSERT of events.
-    locked = list(released.select_for_update(of=("self",)).values_list("id", "points"))
-    now = timezone.now()
-    Grade.objects.filter(pk__in=[pk for pk, _ in locked]).update(
-        state=GradeState.DRAFT, released_at=None, updated_at=now
+    moved = _move_all(
+        released,
+        actor=actor,
+        to_state=GradeState.DRAFT,
+        reason=(reason or "retracted with the assignment")[:500],
     )
-    GradeEvent.objects.bulk_create(
-        GradeEvent(
-            grade_id=pk,
-            actor=actor,
-            from_state=GradeState.RELEASED,
-            to_state=GradeState.DRAFT,
-            from_points=points,
-            to_points=points,
-            source=GradeSource.TEACHER,
-            reason=(reason or "retracted with the assignment")[:500],
-        )
-        for pk, points in locked
-    )
-    return len(locked)
+    return len(moved)
