@@ -186,8 +186,9 @@ def visitor(chromium: ChromiumBrowser, aula: LiveAula, screenshot_dir: Path) -> 
     """A factory of `Visit`s, each in its own browser context (its own cookies)."""
     contexts = []
 
-    def make(who: str) -> Visit:
-        context = chromium.new_context()
+    def make(who: str, **context_options: Any) -> Visit:
+        """`context_options` go to Playwright's `new_context` (a phone's `viewport`, say)."""
+        context = chromium.new_context(**context_options)
         context.set_default_timeout(30_000)
         contexts.append(context)
         return Visit(context.new_page(), aula, screenshot_dir, who)

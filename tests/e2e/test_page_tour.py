@@ -89,3 +89,41 @@ def test_every_main_page_passes_axe_and_is_photographed(
     student.open("/notifications/", "notifications")
     student.open("/accounts/profile/", "profile")
     student.open("/courses/join/", "join")
+
+
+PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True}
+
+
+def no_sideways_scroll(visit: Visit) -> None:
+    """The page fits a phone's width: only tables may scroll, inside their own box."""
+    overflow = visit.page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1, (visit.page.url, overflow)
+
+
+def test_main_pages_fit_a_phone(aula: LiveAula, visitor: type[Visit]) -> None:
+    ids = demo_ids(aula)
+    course, assignment = ids["course"], ids["assignment"]
+    student = visitor("phone-student", **PHONE)
+    student.log_in(str(ids["student"]))
+    for path, name in [
+        ("/", "dashboard"),
+        (f"/courses/{course}/", "course"),
+        (f"/assignments/{assignment}/", "assignment"),
+        (f"/assignments/submissions/{ids['submission']}/", "submission"),
+        ("/grades/", "my-grades"),
+        ("/notifications/", "notifications"),
+    ]:
+        student.open(path, name)
+        no_sideways_scroll(student)
+    teacher = visitor("phone-teacher", **PHONE)
+    teacher.log_in(TEACHER)
+    for path, name in [
+        (f"/courses/{course}/gradebook/", "gradebook"),
+        (f"/ml/questions/{ids['question']}/queue/", "grading-queue"),
+        (f"/assignments/{assignment}/edit/", "assignment-editor"),
+        (f"/assignments/{assignment}/analytics/", "analytics"),
+    ]:
+        teacher.open(path, name)
+        no_sideways_scroll(teacher)
