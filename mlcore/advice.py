@@ -5,6 +5,8 @@ For each new answer: the `NEAREST` graded answers of the same question closest i
 stored as ids, similarity and points, which only teachers see; and the comments the teacher wrote
 on those at least `ADVICE_MIN_SIMILARITY` alike, which the student may see. Only the comment text
 travels, with the graded student's name taken out: never the other student's answer or name.
+Advice comes only from comments on first attempts: on a later attempt teachers write about that
+student's progress ("much better than your first try"), which means nothing to anyone else.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class _Graded:
     points: Decimal
     comment: str
     names: tuple[str, ...]
+    attempt: int
 
 
 def neighbours_for(
@@ -92,11 +95,12 @@ def _graded(question: Question, *, exclude: Sequence[int]) -> list[_Graded]:
             "grade__comment",
             "submission__student__display_name",
             "submission__student__email",
+            "submission__attempt",
         )[:MAX_GRADED]
     )
     return [
-        _Graded(pk, text, points, comment or "", (display_name or "", email or ""))
-        for pk, text, points, comment, display_name, email in rows
+        _Graded(pk, text, points, comment or "", (display_name or "", email or ""), attempt)
+        for pk, text, points, comment, display_name, email, attempt in rows
     ]
 
 
@@ -105,6 +109,8 @@ def _advice(near: list[tuple[int, float]], graded: list[_Graded]) -> str:
     for j, similarity in near:  # most similar first
         if similarity < ADVICE_MIN_SIMILARITY or len(comments) == ADVICE_MAX_COMMENTS:
             break
+        if graded[j].attempt > 1:
+            continue  # about that student's progress, not the answer (see the module's doc)
         comment = scrub_names(graded[j].comment, graded[j].names)
         if comment and comment not in comments:
             comments.append(comment)

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from lms.accounts.models import User
-from lms.assignments.models import Answer, Question
+from lms.assignments.models import Answer, Question, Submission
 from lms.courses.models import Course
 from lms.grading.services import grade_release, grade_set
 from mlcore.models import ModelVersion, Prediction
@@ -128,6 +128,22 @@ def test_advice_comes_from_the_teachers_comment_without_the_other_students_name(
     assert theirs.similar[0].student == "Pat Classmate"
     assert theirs.confidence is not None
     assert theirs.model == "similarity"
+
+
+def test_advice_skips_comments_on_later_attempts(
+    question: Question, student: User, teacher: User
+) -> None:
+    graded = _graded_classmate(question, teacher)
+    Submission.objects.filter(pk=graded.submission_id).update(attempt=2)
+    answer = submit_answer(question, RIGHT, student=student)
+    submission_score(submission_id=answer.submission_id)
+
+    mine = feedback_for_submission(submission=answer.submission, viewer=student).answers[0]
+    theirs = feedback_for_submission(submission=answer.submission, viewer=teacher).answers[0]
+
+    # "Much better than your first try" is about the classmate's progress: not advice for others.
+    assert mine.advice == ""
+    assert theirs.similar[0].answer_id == graded.pk  # the teacher still sees the similar answer
 
 
 def test_the_active_versions_prediction_is_shown(answer: Answer, teacher: User) -> None:
