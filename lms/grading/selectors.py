@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -240,6 +240,15 @@ def _policy(assignment: dict[str, Any]) -> LatePolicy:
     )
 
 
+def counted_attempt(attempts: Sequence[Attempt], attempt_scoring: str) -> Attempt | None:
+    """The attempt that counts: with `HIGHEST` the best final score (None while no attempt is
+    scored), else the latest attempt, scored or not (its final is then None)."""
+    if attempt_scoring == Assignment.AttemptScoring.HIGHEST:
+        scored = [attempt for attempt in attempts if attempt[1] is not None]
+        return max(scored, key=lambda attempt: attempt[1] or ZERO) if scored else None
+    return max(attempts, key=lambda attempt: attempt[0]) if attempts else None
+
+
 def _assignment_score(
     assignment: dict[str, Any],
     attempts: list[Attempt],
@@ -253,14 +262,34 @@ def _assignment_score(
             policy = _policy(assignment)
             return missing_score(points_possible=assignment["possible"], policy=policy), ZERO
         return None, ZERO
-    if assignment["attempt_scoring"] == Assignment.AttemptScoring.HIGHEST:
-        scored = [attempt for attempt in attempts if attempt[1] is not None]
-        if not scored:
-            return None, ZERO
-        _, final, penalty = max(scored, key=lambda attempt: attempt[1] or ZERO)
-        return final, penalty
-    _, final, penalty = max(attempts, key=lambda attempt: attempt[0])
+    counted = counted_attempt(attempts, assignment["attempt_scoring"])
+    if counted is None:
+        return None, ZERO
+    _, final, penalty = counted
     return final, penalty
+
+
+def course_total(
+    figures: Sequence[tuple[Decimal, Decimal, Decimal]], *, weighted: bool
+) -> tuple[list[Decimal | None], Decimal | None]:
+    """(weight, points earned, points possible) per category -> each category's percent and the
+    course total as Canvas computes it (see `gradebook_for_course`)."""
+    percents = [_percent(earned, possible) for _, earned, possible in figures]
+    if not weighted:
+        earned = sum((earned for _, earned, _ in figures), ZERO)
+        possible = sum((possible for _, _, possible in figures), ZERO)
+        return percents, _percent(earned, possible)
+    counted = [
+        (weight, percent)
+        for (weight, _, _), percent in zip(figures, percents, strict=True)
+        if weight > 0 and percent is not None
+    ]
+    weight_total = sum((weight for weight, _ in counted), ZERO)
+    if weight_total <= 0:
+        return percents, None
+    return percents, to_points(
+        sum((weight * percent for weight, percent in counted), ZERO) / weight_total
+    )
 
 
 def _fill_totals(
@@ -277,21 +306,11 @@ def _fill_totals(
         if score is not None:
             earned[column.category_id] += score
             possible[column.category_id] += column.points_possible
-    for category in categories:
-        row.category_percents[category.id] = _percent(earned[category.id], possible[category.id])
-    if not weighted:
-        row.total_percent = _percent(sum(earned.values(), ZERO), sum(possible.values(), ZERO))
-        return
-    counted = [
-        (category.weight, percent)
-        for category in categories
-        if category.weight > 0 and (percent := row.category_percents[category.id]) is not None
-    ]
-    weight_total = sum((weight for weight, _ in counted), ZERO)
-    if weight_total > 0:
-        row.total_percent = to_points(
-            sum((weight * percent for weight, percent in counted), ZERO) / weight_total
-        )
+    percents, row.total_percent = course_total(
+        [(c.weight, earned[c.id], possible[c.id]) for c in categories], weighted=weighted
+    )
+    for category, percent in zip(categories, percents, strict=True):
+        row.category_percents[category.id] = percent
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,9 @@ from lms.courses.models import Course, Enrollment
 from lms.grading.late_policy import LatePolicy, late_penalty, missing_score
 from lms.grading.models import Grade, GradeEvent, GradeSource, GradeState
 from lms.grading.rules import to_points
-from lms.grading.selectors import SubmissionTotal
+from lms.grading.selectors import Attempt, SubmissionTotal, counted_attempt, course_total
 
 ZERO = Decimal(0)
-HUNDRED = Decimal(100)
 
 NOT_STARTED, DRAFT, SUBMITTED, LATE, GRADED = "not_started", "draft", "submitted", "late", "graded"
 STATUS_LABELS = {
@@ -160,25 +159,25 @@ def _count(item: StudentAssignment, now: datetime) -> None:
             item.score = missing_score(points_possible=item.points_possible, policy=policy)
             item.is_missing = item.score is not None
         return
-    finals: list[tuple[Submission, Decimal, Decimal, Decimal]] = []
+    attempts: list[Attempt] = []
+    raws: dict[int, tuple[Submission, Decimal]] = {}  # attempt number -> (attempt, raw points)
     for sub in item.submitted:
-        if sub.released_answers:  # type: ignore[attr-defined]
-            raw = to_points(sub.released_raw)  # type: ignore[attr-defined]
-            penalty = late_penalty(
-                score=raw,
-                points_possible=item.points_possible,
-                minutes=sub.minutes_late,
-                policy=policy,
-            )
-            finals.append((sub, raw, penalty, raw - penalty))
-    if a.attempt_scoring == Assignment.AttemptScoring.HIGHEST:
-        chosen = max(finals, key=lambda f: f[3]) if finals else None
-    else:  # the latest attempt counts, even when it is not graded yet
-        latest = item.submitted[-1]
-        chosen = next((f for f in finals if f[0] is latest), None)
+        if not sub.released_answers:  # type: ignore[attr-defined]
+            attempts.append((sub.attempt, None, ZERO))
+            continue
+        raw = to_points(sub.released_raw)  # type: ignore[attr-defined]
+        penalty = late_penalty(
+            score=raw, points_possible=item.points_possible, minutes=sub.minutes_late, policy=policy
+        )
+        attempts.append((sub.attempt, raw - penalty, penalty))
+        raws[sub.attempt] = (sub, raw)
+    chosen = counted_attempt(attempts, a.attempt_scoring)
     if chosen is None:
         return
-    sub, raw, penalty, final = chosen
+    number, final, penalty = chosen
+    if final is None:
+        return  # the latest attempt counts even before it is graded
+    sub, raw = raws[number]
     item.counted, item.raw, item.penalty, item.score = sub, raw, penalty, final
     sub.assignment = a  # penalty_words reads its late policy
     total = SubmissionTotal(
@@ -253,34 +252,19 @@ class CourseGrades:
     total_percent: Decimal | None = None
 
 
-def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
-    return to_points(HUNDRED * part / whole) if whole > 0 else None
-
-
 def _totals(grades: CourseGrades) -> None:
-    """Canvas's total, as `gradebook_for_course` computes it: weighted categories averaged by
-    weight over those with counted work; with every weight 0, points earned over possible."""
+    """Category percents and the course total, as `gradebook_for_course` computes them."""
     by_id = {c.id: c for c in grades.categories}
     for item in grades.assignments:
         if item.score is not None:
             category = by_id[item.assignment.category_id]
             category.earned += item.score
             category.possible += item.points_possible
-    for category in grades.categories:
-        category.percent = _percent(category.earned, category.possible)
-    if not grades.weighted:
-        earned = sum((c.earned for c in grades.categories), ZERO)
-        possible = sum((c.possible for c in grades.categories), ZERO)
-        grades.total_percent = _percent(earned, possible)
-        return
-    counted = [
-        (c.weight, c.percent) for c in grades.categories if c.weight > 0 and c.percent is not None
-    ]
-    weight_total = sum((weight for weight, _ in counted), ZERO)
-    if weight_total > 0:
-        grades.total_percent = to_points(
-            sum((weight * percent for weight, percent in counted), ZERO) / weight_total
-        )
+    percents, grades.total_percent = course_total(
+        [(c.weight, c.earned, c.possible) for c in grades.categories], weighted=grades.weighted
+    )
+    for category, percent in zip(grades.categories, percents, strict=True):
+        category.percent = percent
 
 
 def _released_comments(items: list[StudentAssignment]) -> None:
