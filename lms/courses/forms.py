@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
+from lms.core.forms import add_service_errors
 from lms.courses.models import Course, Enrollment
 from lms.courses.services import LATE_POLICY_FIELDS
 
@@ -110,3 +114,22 @@ def keep_upload_as_text(form: CsvUploadForm, content: bytes) -> CsvUploadForm:
     for field, errors in form.errors.items():
         kept.add_error(None if field == "__all__" else field, errors)
     return kept
+
+
+Imported = TypeVar("Imported")
+
+
+def csv_import(
+    request: HttpRequest, run: Callable[[bytes], Imported]
+) -> tuple[Imported | None, CsvUploadForm]:
+    """Bind the posted upload and give its bytes to the import service `run`: (its result, the
+    form) when it imported, else (None, the form with every refusal, the file's text kept)."""
+    form = CsvUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return None, form
+    content = form.content()
+    try:
+        return run(content), form
+    except ValidationError as exc:
+        add_service_errors(form, exc, default_field="file")
+        return None, keep_upload_as_text(form, content)

@@ -24,7 +24,7 @@ from lms.courses.forms import (
     CourseForm,
     CsvUploadForm,
     RoleForm,
-    keep_upload_as_text,
+    csv_import,
 )
 from lms.courses.models import Course, Enrollment
 from lms.courses.roster import (
@@ -141,21 +141,17 @@ def roster_add(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_POST
 def roster_import(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _managed_course(request, course_id)
-    form = CsvUploadForm(request.POST, request.FILES)
-    if form.is_valid():
-        content = form.content()
-        try:
-            result = roster_import_csv(actor=signed_in(request), course=course, content=content)
-        except ValidationError as exc:
-            add_service_errors(form, exc, default_field="file")
-            form = keep_upload_as_text(form, content)
-        else:
-            messages.success(
-                request,
-                f"Imported: {result.enrolled} enrolled ({result.accounts_created} new accounts), "
-                f"{result.already_enrolled} already on the roster and left as they were.",
-            )
-            return redirect("courses:roster", course_id=course.pk)
+    result, form = csv_import(
+        request,
+        lambda content: roster_import_csv(actor=signed_in(request), course=course, content=content),
+    )
+    if result is not None:
+        messages.success(
+            request,
+            f"Imported: {result.enrolled} enrolled ({result.accounts_created} new accounts), "
+            f"{result.already_enrolled} already on the roster and left as they were.",
+        )
+        return redirect("courses:roster", course_id=course.pk)
     return _roster_page(request, course, import_form=form)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from lms.courses.forms import ConfirmForm, CsvUploadForm, keep_upload_as_text
+from lms.courses.forms import ConfirmForm, CsvUploadForm, csv_import
 
 
 class ReleaseAllForm(ConfirmForm):
@@ -22,4 +22,4 @@ class StudentReleaseForm(forms.Form):
     student = forms.IntegerField(min_value=1)
 
 
-__all__ = ["CsvUploadForm", "ReleaseAllForm", "StudentReleaseForm", "keep_upload_as_text"]
+__all__ = ["CsvUploadForm", "ReleaseAllForm", "StudentReleaseForm", "csv_import"]

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -25,7 +24,6 @@ from django.views.decorators.http import require_GET, require_POST
 from lms.accounts.models import User
 from lms.assignments.models import Assignment
 from lms.core.access import assignment_or_404, course_or_404, signed_in
-from lms.core.forms import add_service_errors
 from lms.courses.models import Course
 from lms.courses.selectors import can_grade_course
 from lms.grading.export import gradebook_csv
@@ -33,7 +31,7 @@ from lms.grading.forms import (
     CsvUploadForm,
     ReleaseAllForm,
     StudentReleaseForm,
-    keep_upload_as_text,
+    csv_import,
 )
 from lms.grading.imports import grades_import_csv
 from lms.grading.selectors import (
@@ -132,22 +130,18 @@ def gradebook_download(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_POST
 def gradebook_import(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _graded_course(request, course_id)
-    form = CsvUploadForm(request.POST, request.FILES)
-    if form.is_valid():
-        content = form.content()
-        try:
-            result = grades_import_csv(actor=signed_in(request), course=course, content=content)
-        except ValidationError as exc:
-            add_service_errors(form, exc, default_field="file")
-            form = keep_upload_as_text(form, content)
-        else:
-            messages.success(
-                request,
-                f"Imported {result.changed} grade{pluralize(result.changed)} as drafts "
-                f"({result.unchanged} unchanged). Release them from each assignment's release "
-                "page.",
-            )
-            return redirect("grading:gradebook", course_id=course.pk)
+    result, form = csv_import(
+        request,
+        lambda content: grades_import_csv(actor=signed_in(request), course=course, content=content),
+    )
+    if result is not None:
+        messages.success(
+            request,
+            f"Imported {result.changed} grade{pluralize(result.changed)} as drafts "
+            f"({result.unchanged} unchanged). Release them from each assignment's release "
+            "page.",
+        )
+        return redirect("grading:gradebook", course_id=course.pk)
     return _gradebook_page(request, course, form)
 
 
