@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+
+from lms.accounts.models import zone_named
 
 
 class UserTimezoneMiddleware:
@@ -16,10 +17,7 @@ class UserTimezoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
+            timezone.activate(zone_named(user.time_zone))
         else:
             timezone.deactivate()
         return self.get_response(request)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import tzinfo
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -15,6 +16,14 @@ from django.utils import timezone
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a known time zone (for example Europe/Madrid).")
+
+
+def zone_named(name: str) -> tzinfo:
+    """The time zone `name`, or the site's default when it is not one (an old or bad value)."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
 
 
 class UserManager(BaseUserManager["User"]):

@@ -9,11 +9,10 @@ caused them, never inside a request.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -22,7 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from lms.accounts.models import User
+from lms.accounts.models import User, zone_named
 from lms.assignments.models import Assignment, Extension, Submission
 from lms.courses.models import Course, Enrollment
 from lms.grading.models import Grade, GradeEvent, GradeSource, GradeState
@@ -176,11 +175,7 @@ def grades_released_notify(*, grade_ids: Sequence[int], release_key: str) -> lis
 
 
 def _in_user_zone(moment: datetime, time_zone: str) -> str:
-    try:
-        zone: tzinfo = zoneinfo.ZoneInfo(time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = timezone.get_default_timezone()
-    return dateformat.format(timezone.localtime(moment, zone), "D j M, H:i T")
+    return dateformat.format(timezone.localtime(moment, zone_named(time_zone)), "D j M, H:i T")
 
 
 def due_soon_notify(*, now: datetime | None = None) -> list[int]:
