@@ -217,14 +217,8 @@ def question_create(
         raise ValidationError("A question can only be tagged with skills of its own course.")
     question.full_clean()
     question.save()
-    for position, spec in enumerate(choices):
-        Choice.objects.create(
-            question=question,
-            position=position,
-            text=spec["text"],
-            is_correct=spec.get("is_correct", False),
-        )
-    _create_rubric(question, criteria)
+    _sync_choices(question, choices, {})
+    _sync_rubric(question, criteria, {})
     question.skills.set(skills)
     return question
 
@@ -259,26 +253,6 @@ def _check_rubric(question: Question, criteria: Sequence[CriterionSpec]) -> None
         raise ValidationError(
             f"The rubric's best levels add up to {top_total} points, more than the question's "
             f"{question.points}."
-        )
-
-
-def _create_rubric(question: Question, criteria: Sequence[CriterionSpec]) -> None:
-    for position, spec in enumerate(criteria):
-        criterion = Criterion.objects.create(
-            question=question,
-            position=position,
-            title=spec["title"],
-            description=spec.get("description", ""),
-        )
-        Level.objects.bulk_create(
-            Level(
-                criterion=criterion,
-                position=index,
-                points=Decimal(level["points"]),
-                title=level["title"],
-                description=level.get("description", ""),
-            )
-            for index, level in enumerate(spec["levels"])
         )
 
 
@@ -551,6 +525,8 @@ def _rubric_shape(criteria: Sequence[CriterionSpec]) -> set[tuple[int | None, fr
 def _sync_choices(
     question: Question, choices: Sequence[ChoiceSpec], old: dict[int, Choice]
 ) -> None:
+    """Write the choices in this order: those with an `id` in `old` updated, the others created,
+    the rest of `old` deleted (a new question passes no `old`)."""
     kept = []
     for position, spec in enumerate(choices):
         choice = old.get(spec.get("id") or 0) or Choice(question=question)
@@ -559,21 +535,24 @@ def _sync_choices(
         choice.is_correct = spec.get("is_correct", False)
         choice.save()
         kept.append(choice.pk)
-    question.choices.exclude(pk__in=kept).delete()
+    if old:
+        question.choices.exclude(pk__in=kept).delete()
 
 
 def _sync_rubric(
     question: Question, criteria: Sequence[CriterionSpec], old: dict[int, Criterion]
 ) -> None:
+    """The same for the rubric's criteria, and for each criterion's levels."""
     kept = []
     for position, spec in enumerate(criteria):
-        criterion = old.get(spec.get("id") or 0) or Criterion(question=question)
+        existing = old.get(spec.get("id") or 0)
+        criterion = existing or Criterion(question=question)
         criterion.position = position
         criterion.title = spec["title"]
         criterion.description = spec.get("description", "")
         criterion.save()
         kept.append(criterion.pk)
-        old_levels = {level.pk: level for level in criterion.levels.all()}
+        old_levels = {level.pk: level for level in criterion.levels.all()} if existing else {}
         kept_levels = []
         for index, level_spec in enumerate(spec["levels"]):
             level = old_levels.get(level_spec.get("id") or 0) or Level(criterion=criterion)
@@ -583,8 +562,10 @@ def _sync_rubric(
             level.description = level_spec.get("description", "")
             level.save()
             kept_levels.append(level.pk)
-        criterion.levels.exclude(pk__in=kept_levels).delete()
-    question.criteria.exclude(pk__in=kept).delete()
+        if old_levels:
+            criterion.levels.exclude(pk__in=kept_levels).delete()
+    if old:
+        question.criteria.exclude(pk__in=kept).delete()
 
 
 @transaction.atomic
