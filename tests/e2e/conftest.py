@@ -11,10 +11,12 @@ violation, and a screenshot is saved into one temporary folder whose path is pri
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -46,6 +48,26 @@ CHROMIUM_ARGS = [
 BLOCKING_IMPACTS = ("serious", "critical")
 # A retrain threshold no class here reaches: beat starts no training that would hold up scoring.
 NO_THRESHOLD = "10000"
+
+
+CENT = Decimal("0.01")
+
+
+def cents(value: Any) -> Decimal:
+    """A figure from the page or the database, to the cent, for comparing the two."""
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def label(text: str) -> re.Pattern[str]:
+    """A field's label exactly, with or without the colon Django's forms add."""
+    return re.compile(rf"^{re.escape(text)}:?$")
+
+
+def expect(locator: Any) -> Any:
+    """Playwright's `expect` (imported late: the tests skip cleanly without Playwright)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
 
 
 def missing_browser(reason: str) -> NoReturn:

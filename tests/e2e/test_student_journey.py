@@ -20,12 +20,12 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LiveAula, Visit
+from tests.e2e.conftest import LiveAula, Visit, cents, expect, label
 from tests.integration.workers import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -42,13 +42,8 @@ UNSCORED = (
     "WHERE a.submission_id = s.id AND q.kind IN ('short_text', 'essay') AND NOT EXISTS ("
     "SELECT 1 FROM mlcore_prediction p WHERE p.answer_id = a.id))"
 )
-CENT = Decimal("0.01")
 NAME = "Noor Haddad"
 PASSWORD = "violet-harbour-1987-kettle"
-
-
-def cents(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def utc(value: str | None) -> datetime | None:
@@ -56,17 +51,6 @@ def utc(value: str | None) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-def label(text: str) -> re.Pattern[str]:
-    """A field's label exactly, with or without the colon Django's forms add."""
-    return re.compile(rf"^{re.escape(text)}:?$")
-
-
-def expect(locator: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
 
 
 def all_kinds_assignment(aula: LiveAula) -> tuple[int, str, int, str]:

@@ -15,18 +15,17 @@ import csv
 import io
 import re
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LiveAula, Visit
+from tests.e2e.conftest import LiveAula, Visit, cents, expect, label
 from tests.integration.workers import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TEACHER = "teacher@example.com"
-CENT = Decimal("0.01")
 SCORING_TIMEOUT = 180  # the worker loads the sentence encoder before its first score
 
 COURSE_CODE = "E2E-101"
@@ -50,13 +49,9 @@ ANSWERS = {
 }
 
 
-def cents(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def field(page: Any, label: str) -> Any:
-    """The form field labelled `label`, with or without Django's label suffix (a colon)."""
-    return page.get_by_label(re.compile(rf"^{re.escape(label)}:?$"))
+def field(page: Any, text: str) -> Any:
+    """The form field labelled `text`, with or without Django's label suffix (a colon)."""
+    return page.get_by_label(label(text))
 
 
 def activate(locator: Any) -> None:
@@ -340,8 +335,6 @@ def test_teacher_creates_grades_releases_and_exports(aula: LiveAula, visitor: ty
 
 
 def expect_text(locator: Any, text: str) -> None:
-    from playwright.sync_api import expect
-
     expect(locator).to_contain_text(text, timeout=30_000)
 
 
