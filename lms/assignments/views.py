@@ -27,7 +27,7 @@ from lms.assignments.services import submission_save_draft, submission_submit
 from lms.core.access import signed_in
 from lms.core.forms import add_service_errors
 from lms.courses.models import Enrollment
-from lms.courses.selectors import can_grade_course, can_manage_course, enrollment_for
+from lms.courses.selectors import can_grade_course, enrollment_for
 from lms.grading.models import GradeState
 from lms.grading.selectors import submission_total
 
@@ -38,6 +38,7 @@ SAVE, REVIEW = "save", "review"
 class Access:
     assignment: Assignment
     is_student: bool  # an active student of the course: may work on the assignment
+    can_manage: bool  # a teacher of the course, or site staff: may edit it
 
 
 def _assignment_access(user: User, assignment_id: int) -> Access:
@@ -50,7 +51,8 @@ def _assignment_access(user: User, assignment_id: int) -> Access:
         raise Http404("No such assignment.")
     if enrollment is None and not user.is_staff:
         raise Http404("No such assignment.")
-    return Access(assignment, is_student)
+    is_teacher = enrollment is not None and enrollment.role == Enrollment.Role.TEACHER
+    return Access(assignment, is_student, can_manage=user.is_staff or is_teacher)
 
 
 def _questions(assignment: Assignment) -> list[Question]:
@@ -97,8 +99,7 @@ def assignment_detail(request: HttpRequest, assignment_id: int) -> HttpResponse:
         "course": assignment.course,
         "form": form,
         "is_student": access.is_student,
-        "can_manage": not access.is_student
-        and can_manage_course(user=user, course=assignment.course),
+        "can_manage": access.can_manage,
         "standing": standing,
         "due": standing.due if standing else assignment.due_at,
         "late_policy": late_policy_words(
