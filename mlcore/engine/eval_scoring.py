@@ -5,13 +5,17 @@
   predictions rounded and clipped to the prompt's range; the mean over folds per prompt, then
   the mean over prompts.
 - `semeval`: one model per corpus trained on `train`, selected on a question-grouped dev split
-  of it; accuracy, macro F1 and weighted F1 on each official test split (UA, UQ, UD).
+  of it; accuracy, macro F1 and weighted F1 on each official test split (UA, UQ, UD). The MLP is
+  a candidate once per pair-feature mode (`--pair-features`: embeddings, relational, both).
 - `csv`: the `split` column's train/dev/test when present (dev split off train when missing),
   else 5-fold cross-validation with a random fifth of each training part as dev.
 
 `--model auto` trains every candidate on the training data, then picks, on the dev data, the
 best single model or the best average of two or three of them (an ensemble), and reports the
-pick and every candidate's dev figure. Frozen embeddings and token states are cached under
+pick and every candidate's dev figure. `--refit` then trains the pick again on train + dev for
+the number of epochs dev chose. `--seeds N` fits every candidate N times (seeds `--seed` to
+`--seed + N - 1`) and uses the mean of their scores, so that a pick does not rest on one seed's
+luck. Frozen embeddings and token states are cached under
 `--cache-dir` (keyed by text hash and encoder). A JSON report goes to `--out` and stdout.
 """
 
@@ -23,9 +27,9 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from tqdm import tqdm
@@ -49,7 +53,7 @@ from mlcore.engine.scoring_data import (
     read_scoring_csv,
     read_semeval,
 )
-from mlcore.engine.scoring_features import FAMILIES, MiniLMTokenStates
+from mlcore.engine.scoring_features import FAMILIES, PAIR_FEATURES, MiniLMTokenStates
 from mlcore.engine.training import Callback, TrainState
 
 
@@ -71,6 +75,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: auto)")
     parser.add_argument("--encoder", default="onnx", choices=("onnx", "torch"))
     parser.add_argument("--ngram-buckets", type=int, default=None, help="MLP n-gram ridge (0: off)")
+    parser.add_argument(
+        "--pair-features", default=None,
+        help="MLP pair features, comma-separated: embeddings, relational, both; with more than "
+        "one, each is a candidate picked on dev (default: per format)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--seeds", type=int, default=1,
+        help="fit each candidate with this many seeds (--seed, --seed + 1, ...) and average them",
+    )  # fmt: skip
+    parser.add_argument(
+        "--refit", action="store_true",
+        help="after dev picks the model and its epochs, train the pick again on train + dev",
+    )  # fmt: skip
     parser.add_argument("--token-input", default="ids", choices=("ids", "hidden"), help="rnn input")
     parser.add_argument("--max-tokens", type=int, default=None)
     parser.add_argument("--include-question", action="store_true")
@@ -83,6 +100,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folds", default="0,1,2,3,4", help="asap folds")
     parser.add_argument("--cache-dir", default="var/cache")
     parser.add_argument("--out", default=None, help="write the JSON report here too")
+
+
+def _pair_modes(value: str) -> list[str]:
+    modes = [m.strip() for m in value.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in PAIR_FEATURES]
+    if not modes or unknown:
+        raise ValueError(
+            f"--pair-features {value!r}: expected a comma-separated list of {PAIR_FEATURES}"
+        )
+    return modes
 
 
 def _model_label(label: str) -> str:
@@ -114,7 +141,8 @@ class Outcome:
     train_seconds: float
     predict_seconds: float
     predicted: int
-    epochs: dict[str, int] = field(default_factory=dict)
+    epochs: dict[str, Any] = field(default_factory=dict)  # an epoch, or one per seed
+    trained_on: dict[str, int] = field(default_factory=dict)  # training rows of each picked model
 
 
 def _cut(rows: list[ScoringExample], limit: int | None) -> list[ScoringExample]:
@@ -225,29 +253,72 @@ def pick_subset(
     return best.split("+"), figures
 
 
+class Scorer(Protocol):
+    """A fitted candidate: one `FittedScorer`, or the average of several (`SeedAverage`)."""
+
+    report: dict[str, Any]
+
+    def predict_scores(
+        self, answers: Sequence[str], references: Sequence[Sequence[str]], questions: Sequence[str]
+    ) -> np.ndarray: ...
+
+
+class SeedAverage:
+    """One candidate fitted with several seeds: the mean of their scores (less seed noise)."""
+
+    def __init__(self, members: Sequence[FittedScorer]) -> None:
+        self.members = list(members)
+        self.report: dict[str, Any] = {
+            "best_epoch": [m.report["best_epoch"] for m in self.members],
+            "n_train": self.members[0].report["n_train"],
+        }
+
+    def predict_scores(
+        self, answers: Sequence[str], references: Sequence[Sequence[str]], questions: Sequence[str]
+    ) -> np.ndarray:
+        scores = [m.predict_scores(answers, references, questions) for m in self.members]
+        return np.asarray(np.mean(scores, axis=0))
+
+
 def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., None]) -> Outcome:
     started = time.perf_counter()
-    fitted: dict[str, FittedScorer] = {}
+    fitted: dict[str, Scorer] = {}
     fit(task, lambda name, scorer: fitted.setdefault(name, scorer))
     train_seconds = time.perf_counter() - started
     y_dev = _scores(task.dev)
     dev_preds = {n: s.predict_scores(*_texts(task.dev)) for n, s in fitted.items()}
     pick, dev = pick_subset(dev_preds, y_dev, task.scale, 3 if args.model == "auto" else 1)
+    epochs = {n: s.report["best_epoch"] for n, s in fitted.items()}
+    if args.refit:
+        # The pick again, on train + dev for the epochs dev chose: more questions to learn from.
+        merged = replace(task, train=task.train + task.dev)
+        fit(merged, fitted.__setitem__, {n: epochs[n] for n in pick})
+        train_seconds = time.perf_counter() - started
     test: dict[str, dict[str, float]] = {}
     t0, predicted = time.perf_counter(), 0
     for name, rows in task.tests.items():
         preds = np.mean([fitted[n].predict_scores(*_texts(rows)) for n in pick], axis=0)
         test[name] = evaluate_scores(_scores(rows), preds, task.scale)
         predicted += len(rows)
-    epochs = {n: s.report["best_epoch"] for n, s in fitted.items()}
-    return Outcome(test, pick, dev, train_seconds, time.perf_counter() - t0, predicted, epochs)
+    trained_on = {n: fitted[n].report["n_train"] for n in pick}
+    seconds = time.perf_counter() - t0
+    return Outcome(test, pick, dev, train_seconds, seconds, predicted, epochs, trained_on)
 
 
 _FORMAT_DEFAULTS: dict[str, dict[str, Any]] = {
-    "asap": {"loss": "mse", "use_reference": False, "ngram_buckets": 1 << 20, "max_tokens": 512},
-    "semeval": {"loss": "ce", "use_reference": True, "ngram_buckets": 0, "max_tokens": 128},
-    "csv": {"loss": "mse", "use_reference": True, "ngram_buckets": 0, "max_tokens": 256},
-}
+    "asap": {
+        "loss": "mse", "use_reference": False, "ngram_buckets": 1 << 20, "max_tokens": 512,
+        "pair_features": "embeddings",
+    },
+    "semeval": {
+        "loss": "ce", "use_reference": True, "ngram_buckets": 0, "max_tokens": 128,
+        "pair_features": "embeddings,relational,both",
+    },
+    "csv": {
+        "loss": "mse", "use_reference": True, "ngram_buckets": 0, "max_tokens": 256,
+        "pair_features": "embeddings",
+    },
+}  # fmt: skip
 _TASKS: dict[str, Callable[[argparse.Namespace], list[Task]]] = {
     "asap": asap_tasks,
     "semeval": semeval_tasks,
@@ -273,35 +344,68 @@ def _fitter(args: argparse.Namespace, progress: _EpochPostfix) -> Callable[..., 
     overrides: dict[str, Any] = {"seed": args.seed, "device": args.device}
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
-    candidates = (
+    families = (
         [_model_label(c) for c in args.candidates.split(",")]
         if args.model == "auto"
         else [args.model]
     )
+    modes = _pair_modes(pick(args.pair_features, "pair_features"))
+    # The MLP once per pair-feature mode, labelled `mlp[relational]` when there are several.
+    candidates = [
+        (label, mode)
+        for family_label in families
+        for label, mode in (
+            [(f"{family_label}[{m}]" if len(modes) > 1 else family_label, m) for m in modes]
+            if family_label.partition("@")[0] == "mlp"
+            else [(family_label, "embeddings")]
+        )
+    ]
     encoder = CachedEncoder(get_encoder(args.encoder), args.cache_dir, f"minilm-{args.encoder}")
     states = CachedTokenStates(
         MiniLMTokenStates(args.encoder), args.cache_dir, f"minilm-{args.encoder}-last-layer"
     )
 
-    def fit(task: Task, on_candidate: Callable[[str, FittedScorer], None]) -> None:
-        for label in candidates:
-            family, _, loss = label.partition("@")
+    def fit(
+        task: Task,
+        on_candidate: Callable[[str, Scorer], None],
+        refit_epochs: dict[str, Any] | None = None,
+    ) -> None:
+        """Fit every candidate on `task.train` (`--seeds` times), selecting epochs on
+        `task.dev`; with `refit_epochs`, only those candidates, each for exactly that many epochs
+        (per seed)."""
+        for label, mode in candidates:
+            if refit_epochs is not None and label not in refit_epochs:
+                continue
+            family, _, loss = label.split("[")[0].partition("@")
             progress.label = f"{task.group} {label}"
-            scorer = fit_scoring_model(
-                task.train,
-                family=family,
-                loss="ce" if (loss or pick(args.loss, "loss")) == "ce" else "mse",
-                callbacks=[progress],
-                val_examples=task.dev,
-                scale=task.scale,
-                train_overrides=overrides,
-                input_options=input_options,
-                model_options=json.loads(args.model_options),
-                encoder=encoder,
-                states=states,
-                seed=args.seed,
-            )
-            on_candidate(label, scorer)
+            members = []
+            for k in range(args.seeds):
+                seed = args.seed + k
+                fixed: dict[str, Any] = {"seed": seed}
+                if refit_epochs is not None:
+                    chosen = refit_epochs[label]
+                    fixed |= {
+                        "epochs": chosen[k] if isinstance(chosen, list) else chosen,
+                        "early_stopping_patience": None,
+                        "keep_best": False,
+                    }
+                members.append(
+                    fit_scoring_model(
+                        task.train,
+                        family=family,
+                        loss="ce" if (loss or pick(args.loss, "loss")) == "ce" else "mse",
+                        callbacks=[progress],
+                        val_examples=task.dev,
+                        scale=task.scale,
+                        train_overrides=overrides | fixed,
+                        input_options=input_options | {"pair_features": mode},
+                        model_options=json.loads(args.model_options),
+                        encoder=encoder,
+                        states=states,
+                        seed=seed,
+                    )
+                )
+            on_candidate(label, members[0] if len(members) == 1 else SeedAverage(members))
 
     return fit
 
@@ -349,7 +453,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "command": getattr(args, "command", None),
         "metrics": _aggregate(args.format, done),
         "picks": [
-            {"group": t.group, "pick": o.pick, "dev": o.dev, "best_epochs": o.epochs}
+            {
+                "group": t.group,
+                "pick": o.pick,
+                "dev": o.dev,
+                "best_epochs": o.epochs,
+                "trained_on": o.trained_on,
+            }
             for t, o in done
         ],
         "train_seconds": sum(o.train_seconds for _, o in done),

@@ -5,7 +5,7 @@ question) and turns them into the batch keys its model reads:
 
 | family | keys |
 | --- | --- |
-| `mlp` | `features` (frozen sentence embeddings + lexical features), `ngram_ids`/`ngram_tf` |
+| `mlp` | `features` (embeddings and/or relational features, lexical), `ngram_ids`/`ngram_tf` |
 | `textcnn`, `rnn` | `input_ids` (or frozen token `hidden` states), `ref_input_ids`/`ref_hidden` |
 | `transformer`, `cross_encoder` | `input_ids`, `token_type_ids` of `[CLS] reference [SEP] answer` |
 
@@ -33,9 +33,11 @@ from mlcore.engine.encoders import MiniLMTorch, TextEncoder, default_threads, ge
 from mlcore.engine.feedback import key_point_coverage_many
 from mlcore.engine.models.mlp import LEXICAL_NAMES, lexical_features, pair_embedding_features
 from mlcore.engine.models.ngrams import ngram_term_frequencies
+from mlcore.engine.relational import relational_features
 from mlcore.engine.tokenizer import MAX_TOKENS, TokenBatch, get_tokenizer
 
 FAMILIES = ("mlp", "textcnn", "rnn", "transformer", "cross_encoder")
+PAIR_FEATURES = ("embeddings", "relational", "both")
 Family = Literal["mlp", "textcnn", "rnn", "transformer", "cross_encoder"]
 Inputs = dict[str, Any]
 # The key-point statistics appended to the MLP's features (all 0 for an answer without key points),
@@ -64,10 +66,17 @@ class InputSpec:
     max_chars: int = 20_000
     ngram_buckets: int = 0  # mlp: hashed n-gram TF-IDF buckets (0: off)
     key_points: bool = False  # mlp: key-point coverage statistics as features (see module)
+    # mlp: the answer-reference pair as embeddings (`[u, v, |u - v|, u * v, cos]`), as the
+    # question-independent `relational` features (relational.py), or both.
+    pair_features: Literal["embeddings", "relational", "both"] = "embeddings"
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise ValueError(f"unknown model family {self.family!r}; expected one of {FAMILIES}")
+        if self.pair_features not in PAIR_FEATURES:
+            raise ValueError(
+                f"unknown pair features {self.pair_features!r}; expected one of {PAIR_FEATURES}"
+            )
 
 
 def prior_width(spec: InputSpec) -> int:
@@ -158,7 +167,7 @@ class Featurizer:
 
     def _states(self) -> TokenStates:
         if self.token_states is None:
-            self.token_states = MiniLMTokenStates()
+            self.token_states = MiniLMTokenStates(self.spec.encoder)
         return self.token_states
 
     def inputs(
@@ -181,7 +190,8 @@ class Featurizer:
         refs = [list(r) if self.spec.use_reference else [] for r in references]
         if self.spec.family == "mlp":
             points = key_points if key_points is not None else [[] for _ in answers]
-            return self._mlp(answers, refs, points), cut
+            asked = list(questions) if questions is not None else [""] * len(answers)
+            return self._mlp(answers, refs, asked, points), cut
         best = self._closest_references(answers, refs)
         if questions is not None and self.spec.include_question:
             best = [f"{q} {r}".strip() for q, r in zip(questions, best, strict=True)]
@@ -189,18 +199,30 @@ class Featurizer:
         return tokens, cut | cut_tokens
 
     def _mlp(
-        self, answers: list[str], refs: list[list[str]], key_points: Sequence[Sequence[str]]
+        self,
+        answers: list[str],
+        refs: list[list[str]],
+        questions: list[str],
+        key_points: Sequence[Sequence[str]],
     ) -> Inputs:
-        """`features`: `[pair embedding features, lexical, (key points, reference cosines)]`;
-        the trailing `prior_width(spec)` columns are what the n-gram ridge reads besides n-grams."""
-        encoder = self._encoder()
-        unique = sorted({r for rs in refs for r in rs})
+        """`features`: `[pair embedding features and/or relational features, lexical,
+        (key points, reference cosines)]`; the trailing `prior_width(spec)` columns are what
+        the n-gram ridge reads besides n-grams."""
+        encoder, mode = self._encoder(), self.spec.pair_features
+        asked = set(questions) if mode != "embeddings" else set()
+        unique = sorted({r for rs in refs for r in rs} | asked)
         vecs = encoder.encode(answers + unique)  # one batched encoder call
-        answer_vecs, ref_table = vecs[: len(answers)], vecs[len(answers) :]
+        answer_vecs, table = vecs[: len(answers)], vecs[len(answers) :]
         index = {r: i for i, r in enumerate(unique)}
-        per_answer = [ref_table[[index[r] for r in rs]] for rs in refs]
+        per_answer = [table[[index[r] for r in rs]] for rs in refs]
         pair = pair_embedding_features(answer_vecs, per_answer)  # (N, 4C + 2)
-        parts = [pair, lexical_features(answers)]
+        parts = [pair] if mode != "relational" else []
+        if mode != "embeddings":
+            vectors = {t: table[i] for t, i in index.items()} | dict(
+                zip(answers, answer_vecs, strict=True)
+            )
+            parts.append(relational_features(answers, refs, questions, vectors, self._states()))
+        parts.append(lexical_features(answers))
         if self.spec.key_points:
             parts += [self._key_point_stats(answers, key_points), pair[:, -2:]]
         dense = np.concatenate(parts, axis=1)

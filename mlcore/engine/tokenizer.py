@@ -80,6 +80,10 @@ class WordPieceTokenizer:
         """WordPiece ids of each text, without special tokens and without truncation."""
         return [list(e.ids) for e in self._raw(texts)]
 
+    def id_strings(self, ids: Sequence[int]) -> list[str]:
+        """The vocabulary entry of each id (`"##ing"` for a word continuation)."""
+        return [self._tok.id_to_token(int(i)) or "[UNK]" for i in ids]
+
     def encode(self, texts: Sequence[str], max_length: int = MAX_TOKENS) -> TokenBatch:
         """`[CLS] text [SEP]` for each text, cut to `max_length` tokens, padded to the longest."""
         _check_max_length(max_length, specials=2)

@@ -25,7 +25,8 @@ Usage::
     result.best_epoch   # the model now holds that epoch's weights
 
 Best epoch: the highest ``val_score`` when given, else the lowest validation loss, else the last
-epoch. Early stopping (``early_stopping_patience``) watches the same quantity. A callback stops
+epoch; with ``keep_best=False`` always the last one (validation figures are still recorded).
+Early stopping (``early_stopping_patience``) watches the same quantity. A callback stops
 training by raising ``TrainingCancelled`` (``CancelCallback`` does so when its predicate is true);
 ``train()`` then re-raises it, leaving the model with its current weights.
 """
@@ -65,6 +66,9 @@ class TrainConfig:
     batch_size: int = 32
     grad_clip: float | None = 1.0  # max global gradient norm; None or 0 turns clipping off
     early_stopping_patience: int | None = None  # epochs without improvement; None: never stop
+    # False: end with the last epoch's weights even when an earlier one validated better (a refit
+    # for a number of epochs chosen before, whose validation rows are in the training data).
+    keep_best: bool = True
     seed: int = 0
     device: str | None = None  # None: CUDA when present, else CPU
 
@@ -396,7 +400,8 @@ def train(
         watched = _validate(model, row, val_data, val_score, device)
         row["seconds"] = time.perf_counter() - started
         state.history.append(row)
-        best.update(watched, epoch, model)
+        if cfg.keep_best:
+            best.update(watched, epoch, model)
         state.best_epoch = best.epoch or epoch
         for cb in callbacks:
             cb.on_epoch_end(state)

@@ -104,9 +104,47 @@ def test_semeval_protocol_reports_each_test_split(
     assert set(groups) == {"beetle/UA", "beetle/UQ", "sciEntsBank/UA", "sciEntsBank/UD"}
     for figures in groups.values():
         assert {"accuracy", "f1_macro", "f1_weighted"} <= set(figures)
+    # The MLP once per pair-feature mode (SemEval's default), each a candidate with a dev figure.
+    labels = {"mlp[embeddings]", "mlp[relational]", "mlp[both]", "textcnn@mse"}
     for pick in report["picks"]:
-        assert {"mlp", "textcnn@mse"} <= set(pick["dev"])  # every candidate's dev figure
-        assert set(pick["pick"]) <= {"mlp", "textcnn@mse"}
+        assert labels <= set(pick["dev"])
+        assert set(pick["pick"]) <= labels
+
+
+def test_refit_trains_the_pick_again_on_train_and_dev_for_its_epochs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _semeval(tmp_path / "semeval")
+    report = _run(
+        ["--data", str(data), "--format", "semeval", "--model", "mlp", "--pair-features",
+         "relational", "--refit", "--cache-dir", str(tmp_path / "cache")],
+        tmp_path / "r.json", capsys,
+    )  # fmt: skip
+    for pick in report["picks"]:
+        assert pick["pick"] == ["mlp"]  # one mode: the plain family label
+        assert set(pick["best_epochs"]) == {"mlp"}
+        assert pick["trained_on"] == {"mlp": 24}  # all three training questions, dev's included
+    assert report["settings"]["refit"] is True
+
+
+def test_seeds_average_several_fits_of_each_candidate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _semeval(tmp_path / "semeval")
+    report = _run(
+        ["--data", str(data), "--format", "semeval", "--model", "mlp", "--pair-features",
+         "embeddings,relational", "--seeds", "2", "--refit",
+         "--cache-dir", str(tmp_path / "cache")],
+        tmp_path / "r.json", capsys,
+    )  # fmt: skip
+    for pick in report["picks"]:
+        assert set(pick["dev"]) == {"mlp[embeddings]", "mlp[relational]"}
+        for epochs in pick["best_epochs"].values():
+            assert len(epochs) == 2 and all(1 <= e <= 2 for e in epochs)  # one per seed
+        assert list(pick["trained_on"].values()) == [24]  # refitted on train + dev
+    with pytest.raises(ValueError, match="pair-features"):
+        _run(["--data", str(data), "--format", "semeval", "--model", "mlp",
+              "--pair-features", "words"], tmp_path / "x.json", capsys)  # fmt: skip
 
 
 @pytest.mark.parametrize("with_split", [False, True])

@@ -144,6 +144,24 @@ def test_early_stopping_restores_best_epoch() -> None:
     assert not model.training
 
 
+def test_keep_best_off_ends_with_the_last_epoch() -> None:
+    seed_everything(0)
+    model = Linear()
+    scores = iter([0.1, 0.9, 0.5, 0.4])  # epoch 2 validates best, but the refit runs to the end
+    last: list[torch.Tensor] = []
+
+    def val_score(m: nn.Module) -> float:
+        last[:] = [m.lin.weight.detach().clone()]  # type: ignore[union-attr]
+        return next(scores)
+
+    cfg = TrainConfig(lr=0.05, epochs=4, early_stopping_patience=1, keep_best=False)
+    result = train(cfg, model, DictLoader(make_data(), batch_size=32), val_score=val_score)
+    assert len(result.history) == 4  # no early stop either
+    assert result.best_epoch == 4
+    assert [row["val_score"] for row in result.history] == [0.1, 0.9, 0.5, 0.4]
+    assert torch.equal(model.lin.weight, last[0])
+
+
 def test_best_epoch_by_val_loss_without_score() -> None:
     seed_everything(0)
     data = DictLoader(make_data(), batch_size=32)
