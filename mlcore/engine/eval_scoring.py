@@ -81,7 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "one, each is a candidate picked on dev (default: per format)",
     )  # fmt: skip
     parser.add_argument(
-        "--seeds", type=int, default=1,
+        "--seeds", type=_positive, default=1,
         help="fit each candidate with this many seeds (--seed, --seed + 1, ...) and average them",
     )  # fmt: skip
     parser.add_argument(
@@ -100,6 +100,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folds", default="0,1,2,3,4", help="asap folds")
     parser.add_argument("--cache-dir", default="var/cache")
     parser.add_argument("--out", default=None, help="write the JSON report here too")
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a whole number of at least 1")
+    return int(value)
 
 
 def _pair_modes(value: str) -> list[str]:

@@ -125,6 +125,9 @@ def test_refit_trains_the_pick_again_on_train_and_dev_for_its_epochs(
         assert set(pick["best_epochs"]) == {"mlp"}
         assert pick["trained_on"] == {"mlp": 24}  # all three training questions, dev's included
     assert report["settings"]["refit"] is True
+    with pytest.raises(ValueError, match="pair-features"):
+        _run(["--data", str(data), "--format", "semeval", "--model", "mlp",
+              "--pair-features", "words"], tmp_path / "x.json", capsys)  # fmt: skip
 
 
 def test_seeds_average_several_fits_of_each_candidate(
@@ -140,11 +143,9 @@ def test_seeds_average_several_fits_of_each_candidate(
     for pick in report["picks"]:
         assert set(pick["dev"]) == {"mlp[embeddings]", "mlp[relational]"}
         for epochs in pick["best_epochs"].values():
-            assert len(epochs) == 2 and all(1 <= e <= 2 for e in epochs)  # one per seed
+            assert len(epochs) == 2  # one per seed
+            assert all(1 <= e <= 2 for e in epochs)
         assert list(pick["trained_on"].values()) == [24]  # refitted on train + dev
-    with pytest.raises(ValueError, match="pair-features"):
-        _run(["--data", str(data), "--format", "semeval", "--model", "mlp",
-              "--pair-features", "words"], tmp_path / "x.json", capsys)  # fmt: skip
 
 
 @pytest.mark.parametrize("with_split", [False, True])
@@ -174,3 +175,5 @@ def test_model_labels_are_checked() -> None:
         evaluate.main(["scoring", "--data", "x", "--format", "csv", "--model", "svm"])
     with pytest.raises(SystemExit):
         evaluate.main(["scoring", "--data", "x", "--format", "csv", "--model", "mlp@hinge"])
+    with pytest.raises(SystemExit):
+        evaluate.main(["scoring", "--data", "x", "--format", "csv", "--seeds", "0"])
