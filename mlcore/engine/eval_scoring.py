@@ -15,8 +15,11 @@ best single model or the best average of two or three of them (an ensemble), and
 pick and every candidate's dev figure. `--refit` then trains the pick again on train + dev for
 the number of epochs dev chose. `--seeds N` fits every candidate N times (seeds `--seed` to
 `--seed + N - 1`) and uses the mean of their scores, so that a pick does not rest on one seed's
-luck. Frozen embeddings and token states are cached under
-`--cache-dir` (keyed by text hash and encoder). A JSON report goes to `--out` and stdout.
+luck. `--dev-folds K` (semeval) replaces the one dev split with K question-grouped folds of
+the training set: every candidate is fitted on each fold, picked on its out-of-fold predictions
+(every training question is a dev question once), and tested as the mean of its K fits.
+Frozen embeddings and token states are cached under `--cache-dir` (keyed by text hash and
+encoder). A JSON report goes to `--out` and stdout.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from tqdm import tqdm
 
 from mlcore.engine.device import default_device
 from mlcore.engine.encoders import get_encoder
-from mlcore.engine.inference import FittedScorer, ScoreScale
+from mlcore.engine.inference import ScoreScale
 from mlcore.engine.scoring import (
     AUTO_CANDIDATES,
     evaluate_scores,
@@ -46,6 +49,7 @@ from mlcore.engine.scoring import (
 from mlcore.engine.scoring_cache import CachedEncoder, CachedTokenStates
 from mlcore.engine.scoring_data import (
     ScoringExample,
+    group_kfold,
     group_split,
     kfold_indices,
     random_split,
@@ -83,6 +87,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seeds", type=_positive, default=1,
         help="fit each candidate with this many seeds (--seed, --seed + 1, ...) and average them",
+    )  # fmt: skip
+    parser.add_argument(
+        "--dev-folds", type=_positive, default=1,
+        help="semeval: pick on K question-grouped folds of train (out-of-fold dev predictions); "
+        "each candidate is then the mean of its K fits",
     )  # fmt: skip
     parser.add_argument(
         "--refit", action="store_true",
@@ -135,6 +144,9 @@ class Task:
     dev: list[ScoringExample]
     tests: dict[str, list[ScoringExample]]
     scale: ScoreScale
+    # With `--dev-folds K`: K (train, dev) pairs; each candidate is fitted on every pair, picked
+    # on its out-of-fold dev predictions, and tested as the mean of its K fits.
+    folds: list[tuple[list[ScoringExample], list[ScoringExample]]] = field(default_factory=list)
 
 
 @dataclass
@@ -182,13 +194,19 @@ def semeval_tasks(args: argparse.Namespace) -> list[Task]:
         train_all = [e for e in rows if e.split in {f"{c}/train" for c in group}]
         # Unseen-question dev data: whole questions held out, as in the UQ and UD test splits.
         train, dev = group_split(train_all, dev_fraction=0.2, seed=args.seed)
+        folds = []
+        if args.dev_folds > 1:
+            folds = [
+                (_cut(t, args.limit), _cut(d, args.limit))
+                for t, d in group_kfold(train_all, args.dev_folds, args.seed)
+            ]
         tests = {
             split: _cut([e for e in rows if e.split == split], args.limit)
             for split in sorted({e.split or "" for e in rows})
             if split.split("/")[0] in group and not split.endswith("/train")
         }
         train, dev = _cut(train, args.limit), _cut(dev, args.limit)
-        tasks.append(Task("+".join(group), train, dev, tests, ScoreScale(0, 1, 1)))
+        tasks.append(Task("+".join(group), train, dev, tests, ScoreScale(0, 1, 1), folds))
     return tasks
 
 
@@ -260,7 +278,7 @@ def pick_subset(
 
 
 class Scorer(Protocol):
-    """A fitted candidate: one `FittedScorer`, or the average of several (`SeedAverage`)."""
+    """A fitted candidate: one `FittedScorer`, or the average of several (`Average`)."""
 
     report: dict[str, Any]
 
@@ -269,14 +287,15 @@ class Scorer(Protocol):
     ) -> np.ndarray: ...
 
 
-class SeedAverage:
-    """One candidate fitted with several seeds: the mean of their scores (less seed noise)."""
+class Average:
+    """Several fits of one candidate (seeds, or dev folds): the mean of their scores."""
 
-    def __init__(self, members: Sequence[FittedScorer]) -> None:
+    def __init__(self, members: Sequence[Scorer]) -> None:
         self.members = list(members)
+        trained = [m.report["n_train"] for m in self.members]
         self.report: dict[str, Any] = {
             "best_epoch": [m.report["best_epoch"] for m in self.members],
-            "n_train": self.members[0].report["n_train"],
+            "n_train": trained[0] if len(set(map(str, trained))) == 1 else trained,
         }
 
     def predict_scores(
@@ -288,25 +307,42 @@ class SeedAverage:
 
 def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., None]) -> Outcome:
     started = time.perf_counter()
-    fitted: dict[str, Scorer] = {}
-    fit(task, lambda name, scorer: fitted.setdefault(name, scorer))
+    splits = task.folds or [(task.train, task.dev)]
+    per_split: list[dict[str, Scorer]] = []
+    for part_train, part_dev in splits:
+        fitted: dict[str, Scorer] = {}
+        fit(replace(task, train=part_train, dev=part_dev), fitted.__setitem__)
+        per_split.append(fitted)
     train_seconds = time.perf_counter() - started
-    y_dev = _scores(task.dev)
-    dev_preds = {n: s.predict_scores(*_texts(task.dev)) for n, s in fitted.items()}
+    # Dev figures: each split's dev rows predicted by the fits that did not train on them.
+    y_dev = np.concatenate([_scores(part_dev) for _, part_dev in splits])
+    dev_preds = {
+        n: np.concatenate(
+            [
+                f[n].predict_scores(*_texts(part_dev))
+                for f, (_, part_dev) in zip(per_split, splits, strict=True)
+            ]
+        )
+        for n in per_split[0]
+    }
     pick, dev = pick_subset(dev_preds, y_dev, task.scale, 3 if args.model == "auto" else 1)
-    epochs = {n: s.report["best_epoch"] for n, s in fitted.items()}
+    models = {
+        n: per_split[0][n] if len(splits) == 1 else Average([f[n] for f in per_split])
+        for n in per_split[0]
+    }
+    epochs = {n: s.report["best_epoch"] for n, s in models.items()}
     if args.refit:
         # The pick again, on train + dev for the epochs dev chose: more questions to learn from.
         merged = replace(task, train=task.train + task.dev)
-        fit(merged, fitted.__setitem__, {n: epochs[n] for n in pick})
+        fit(merged, models.__setitem__, {n: epochs[n] for n in pick})
         train_seconds = time.perf_counter() - started
     test: dict[str, dict[str, float]] = {}
     t0, predicted = time.perf_counter(), 0
     for name, rows in task.tests.items():
-        preds = np.mean([fitted[n].predict_scores(*_texts(rows)) for n in pick], axis=0)
+        preds = np.mean([models[n].predict_scores(*_texts(rows)) for n in pick], axis=0)
         test[name] = evaluate_scores(_scores(rows), preds, task.scale)
         predicted += len(rows)
-    trained_on = {n: fitted[n].report["n_train"] for n in pick}
+    trained_on = {n: models[n].report["n_train"] for n in pick}
     seconds = time.perf_counter() - t0
     return Outcome(test, pick, dev, train_seconds, seconds, predicted, epochs, trained_on)
 
@@ -411,7 +447,7 @@ def _fitter(args: argparse.Namespace, progress: _EpochPostfix) -> Callable[..., 
                         seed=seed,
                     )
                 )
-            on_candidate(label, members[0] if len(members) == 1 else SeedAverage(members))
+            on_candidate(label, members[0] if len(members) == 1 else Average(members))
 
     return fit
 
@@ -438,6 +474,8 @@ def _aggregate(fmt: str, done: list[tuple[Task, Outcome]]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the protocol of `args.format`; return (and write to `--out`) the JSON report."""
+    if args.dev_folds > 1 and (args.format != "semeval" or args.refit):
+        raise ValueError("--dev-folds is for --format semeval, and not with --refit")
     tasks = _TASKS[args.format](args)
     bar = tqdm(tasks, desc=f"scoring {args.format}", unit="task", dynamic_ncols=True)
     progress = _EpochPostfix(bar)

@@ -289,6 +289,38 @@ def group_split(
     return train, dev
 
 
+def group_kfold(
+    examples: Sequence[ScoringExample], k: int = 5, seed: int = 0
+) -> list[tuple[list[ScoringExample], list[ScoringExample]]]:
+    """`k` (train, dev) pairs with whole questions on one side, each question in one dev part.
+
+    Questions are shuffled by `seed` and taken largest first (the shuffle breaks ties), each into
+    the part with the fewest answers so far: the parts hold about as many answers each however
+    unequal the questions are.
+    """
+    by_question: dict[str, list[ScoringExample]] = defaultdict(list)
+    for e in examples:
+        by_question[e.question_id].append(e)
+    if not 2 <= k <= len(by_question):
+        raise ValueError(f"need 2 <= k <= {len(by_question)} questions, got k={k}")
+    questions = sorted(by_question)
+    random.Random(seed).shuffle(questions)
+    questions.sort(key=lambda q: -len(by_question[q]))  # stable: equal sizes keep the shuffle
+    parts: list[set[str]] = [set() for _ in range(k)]
+    sizes = [0] * k
+    for q in questions:
+        smallest = sizes.index(min(sizes))
+        parts[smallest].add(q)
+        sizes[smallest] += len(by_question[q])
+    return [
+        (
+            [e for e in examples if e.question_id not in part],
+            [e for e in examples if e.question_id in part],
+        )
+        for part in parts
+    ]
+
+
 def random_split(
     examples: Sequence[ScoringExample], dev_fraction: float = 0.2, seed: int = 0
 ) -> tuple[list[ScoringExample], list[ScoringExample]]:

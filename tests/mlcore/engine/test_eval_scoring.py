@@ -148,6 +148,25 @@ def test_seeds_average_several_fits_of_each_candidate(
         assert list(pick["trained_on"].values()) == [24]  # refitted on train + dev
 
 
+def test_dev_folds_pick_on_out_of_fold_predictions_and_average_the_fits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _semeval(tmp_path / "semeval")
+    report = _run(
+        ["--data", str(data), "--format", "semeval", "--model", "mlp", "--pair-features",
+         "embeddings,relational", "--dev-folds", "3", "--cache-dir", str(tmp_path / "cache")],
+        tmp_path / "r.json", capsys,
+    )  # fmt: skip
+    for pick in report["picks"]:
+        assert set(pick["dev"]) == {"mlp[embeddings]", "mlp[relational]"}
+        for epochs in pick["best_epochs"].values():
+            assert len(epochs) == 3  # one fit per fold
+        assert list(pick["trained_on"].values()) == [16]  # each fold trains on two questions
+    with pytest.raises(ValueError, match="dev-folds"):
+        _run(["--data", str(data), "--format", "semeval", "--dev-folds", "3", "--refit"],
+             tmp_path / "x.json", capsys)  # fmt: skip
+
+
 @pytest.mark.parametrize("with_split", [False, True])
 def test_csv_protocol_cross_validates_without_a_split(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], with_split: bool

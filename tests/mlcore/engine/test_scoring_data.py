@@ -9,6 +9,7 @@ import pytest
 from mlcore.engine.scoring_data import (
     ScoringDataError,
     ScoringExample,
+    group_kfold,
     group_split,
     kfold_indices,
     random_split,
@@ -166,6 +167,22 @@ def test_group_split_keeps_questions_whole() -> None:
     assert {e.question_id for e in train}.isdisjoint({e.question_id for e in dev})
     assert len(train) + len(dev) == 50
     assert 10 <= len(dev) <= 20
+
+
+def test_group_kfold_puts_each_question_in_one_dev_part_of_similar_size() -> None:
+    examples = _examples(10, 5) + [
+        ScoringExample("big", "", ("r",), f"b{i}", 1.0, example_id=f"b{i}") for i in range(12)
+    ]
+    folds = group_kfold(examples, k=3, seed=2)
+    devs = [{e.question_id for e in dev} for _, dev in folds]
+    assert set.union(*devs) == {e.question_id for e in examples}
+    assert sum(len(d) for d in devs) == 11  # no question in two dev parts
+    for train, dev in folds:
+        assert {e.question_id for e in train}.isdisjoint({e.question_id for e in dev})
+        assert len(train) + len(dev) == 62
+        assert 15 <= len(dev) <= 25  # 62 answers in three parts of about 21
+    with pytest.raises(ValueError, match="2 <= k"):
+        group_kfold(examples, k=12)
 
 
 def test_group_split_with_one_question_splits_answers() -> None:
