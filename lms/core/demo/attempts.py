@@ -74,7 +74,8 @@ def submit_and_grade(
     students: list[User],
     timeline: Timeline,
 ) -> None:
-    """Submit the class's attempts in time order, then grade what the teacher has graded."""
+    """Submit the class's attempts (first attempts in class-list order, then the second ones),
+    then grade what the teacher has graded."""
     assert spec.plan is not None  # only assignments with a plan have work
     questions = list(assignment.questions.prefetch_related("choices").order_by("position"))
     pairs = list(zip(spec.questions, questions, strict=True))
@@ -120,16 +121,19 @@ def _work(
     *,
     n_students: int,
 ) -> list[tuple[Slot, Answers]]:
-    """Every attempt with its answers, in the order the attempts were submitted."""
-    # Two generators: what students answer never depends on the hour the seed runs, even though
-    # the times of an open assignment's attempts do (they must all lie before it). Answers are
-    # drawn in class-list order, and only then are the attempts put in time order.
+    """Every attempt with its answers: the first attempts in class-list order, then the second.
+
+    Two generators: what students answer never depends on the hour the seed runs, even though
+    the times of an open assignment's attempts do (they must all lie before it). Nor does the
+    order in which the rows are made, so every answer gets the same id in every build: held-out
+    teacher grades are picked by a hash of the answer id (mlcore.services.training_data), and in
+    time order a build at another hour would hold out other answers.
+    """
     answers_rng, times_rng = random.Random(f"{spec.title}/answers"), random.Random(spec.title)
-    work: list[tuple[Slot, Answers]] = [
+    return [
         (slot, {question.id: _response(q, question, slot, answers_rng) for q, question in pairs})
         for slot in _slots(spec, times_rng, timeline, n_students=n_students)
     ]
-    return sorted(work, key=lambda item: item[0].submitted_at)
 
 
 def _slots(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from datetime import UTC, datetime
 from io import StringIO
 from typing import Any
 
@@ -22,6 +23,7 @@ from lms.assignments.models import Answer, Assignment, Question
 from lms.core.demo import course as content
 from lms.core.demo import people
 from lms.core.demo.attempts import retakers
+from lms.core.demo.seed import demo_seed
 from lms.core.demo.specs import TextAnswer
 from lms.courses.models import Course, Enrollment
 from lms.grading.models import Grade, GradeEvent, GradeSource, GradeState
@@ -225,6 +227,27 @@ def test_seed_demo_reset_replaces_the_course_and_its_accounts(
     assert User.objects.get(email="teacher@example.com").check_password("another-demo-password")
     assert User.objects.filter(pk=outsider.pk).exists()
     _assert_issue_counts(course)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_demo_makes_the_same_answers_in_the_same_order_at_any_hour() -> None:
+    """Answer ids decide which teacher grades a training run holds out (a hash of the id), so a
+    build at another hour, when the open homework's attempts get other times, must still make
+    every answer in the same order; tests/integration/test_feedback_loop.py relies on it."""
+    orders = []
+    for now in (datetime(2026, 3, 2, 9, 5, tzinfo=UTC), datetime(2026, 11, 19, 23, 50, tzinfo=UTC)):
+        demo_seed(password="demo-order", reset=True, now=now)
+        rows = Answer.objects.order_by("pk").values_list(
+            "submission__assignment__title",
+            "submission__student__email",
+            "submission__attempt",
+            "question__position",
+            "text",
+        )
+        orders.append(list(rows))
+    assert len(orders[0]) > 100
+    assert orders[0] == orders[1]
 
 
 @pytest.mark.django_db
