@@ -18,6 +18,8 @@ the number of epochs dev chose. `--seeds N` fits every candidate N times (seeds 
 luck. `--dev-folds K` (semeval) replaces the one dev split with K question-grouped folds of
 the training set: every candidate is fitted on each fold, picked on its out-of-fold predictions
 (every training question is a dev question once), and tested as the mean of its K fits.
+`--pseudo-references K` (semeval, csv) adds to each training set every answer paired with up to
+K other top-scored answers to its question as the reference (scoring_data.pseudo_reference_pairs).
 Frozen embeddings and token states are cached under `--cache-dir` (keyed by text hash and
 encoder). A JSON report goes to `--out` and stdout.
 """
@@ -52,6 +54,7 @@ from mlcore.engine.scoring_data import (
     group_kfold,
     group_split,
     kfold_indices,
+    pseudo_reference_pairs,
     random_split,
     read_asap,
     read_scoring_csv,
@@ -97,6 +100,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--refit", action="store_true",
         help="after dev picks the model and its epochs, train the pick again on train + dev",
     )  # fmt: skip
+    parser.add_argument(
+        "--pseudo-references", type=_non_negative, default=0, metavar="K",
+        help="also train on each answer paired with K top-scored answers to its question as "
+        "the reference (training rows only)",
+    )  # fmt: skip
     parser.add_argument("--token-input", default="ids", choices=("ids", "hidden"), help="rnn input")
     parser.add_argument("--max-tokens", type=int, default=None)
     parser.add_argument("--include-question", action="store_true")
@@ -115,6 +123,13 @@ def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r}: expected a whole number of at least 1")
     return int(value)
+
+
+def _non_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return number
 
 
 def _pair_modes(value: str) -> list[str]:
@@ -305,13 +320,26 @@ class Average:
         return np.asarray(np.mean(scores, axis=0))
 
 
+def _augment(
+    train: list[ScoringExample], args: argparse.Namespace, top: float
+) -> list[ScoringExample]:
+    """`train` and, with `--pseudo-references K`, its pairs with students' answers that scored
+    `top` as references (drawn from `train` alone: no dev or test answer is ever a reference)."""
+    if not args.pseudo_references:
+        return train
+    return train + pseudo_reference_pairs(train, args.pseudo_references, top, args.seed)
+
+
 def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., None]) -> Outcome:
     started = time.perf_counter()
     splits = task.folds or [(task.train, task.dev)]
     per_split: list[dict[str, Scorer]] = []
     for part_train, part_dev in splits:
         fitted: dict[str, Scorer] = {}
-        fit(replace(task, train=part_train, dev=part_dev), fitted.__setitem__)
+        fit(
+            replace(task, train=_augment(part_train, args, task.scale.max_score), dev=part_dev),
+            fitted.__setitem__,
+        )
         per_split.append(fitted)
     train_seconds = time.perf_counter() - started
     # Dev figures: each split's dev rows predicted by the fits that did not train on them.
@@ -333,7 +361,7 @@ def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., None]) -> 
     epochs = {n: s.report["best_epoch"] for n, s in models.items()}
     if args.refit:
         # The pick again, on train + dev for the epochs dev chose: more questions to learn from.
-        merged = replace(task, train=task.train + task.dev)
+        merged = replace(task, train=_augment(task.train + task.dev, args, task.scale.max_score))
         fit(merged, models.__setitem__, {n: epochs[n] for n in pick})
         train_seconds = time.perf_counter() - started
     test: dict[str, dict[str, float]] = {}
@@ -476,6 +504,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the protocol of `args.format`; return (and write to `--out`) the JSON report."""
     if args.dev_folds > 1 and (args.format != "semeval" or args.refit):
         raise ValueError("--dev-folds is for --format semeval, and not with --refit")
+    if args.pseudo_references and args.format == "asap":
+        raise ValueError("--pseudo-references needs reference answers: --format semeval or csv")
     tasks = _TASKS[args.format](args)
     bar = tqdm(tasks, desc=f"scoring {args.format}", unit="task", dynamic_ncols=True)
     progress = _EpochPostfix(bar)

@@ -7,6 +7,7 @@ one shape whatever the source:
     asap = read_asap("datasets/asap-aes-p1-4")  # essays + 5 NEA folds + score ranges
     semeval = read_semeval("datasets/semeval2013-task7-2way")  # answers joined with references
     train, dev = group_split(examples, dev_fraction=0.2, seed=0)  # question-grouped dev split
+    extra = pseudo_reference_pairs(train, k=2, top=1.0)  # training pairs with students' wordings
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REQUIRED_CSV_COLUMNS = ("question_id", "question", "reference", "answer", "score")
@@ -319,6 +320,37 @@ def group_kfold(
         )
         for part in parts
     ]
+
+
+def pseudo_reference_pairs(
+    examples: Sequence[ScoringExample], k: int, top: float, seed: int = 0
+) -> list[ScoringExample]:
+    """Extra training pairs: each answer with up to `k` other answers to its question that earned
+    the top score `top`, each such answer as the pair's only reference; the score stays the
+    answer's own.
+
+    A teacher writes one reference; students word a right answer many ways. Pairs with their
+    answers as references show a model that reads answer-reference relations (the MLP on
+    relational features) what a match looks like across wordings. For training rows only: dev
+    and test keep their real references. Answers with the same text as the answer are not used.
+    """
+    if k < 0:
+        raise ValueError(f"k must be 0 or more, got {k}")
+    top_answers: dict[str, list[ScoringExample]] = defaultdict(list)
+    for e in examples:
+        if e.score >= top:
+            top_answers[e.question_id].append(e)
+    rng = random.Random(seed)
+    extra: list[ScoringExample] = []
+    for e in examples:
+        others = [o for o in top_answers[e.question_id] if o.answer.strip() != e.answer.strip()]
+        for other in rng.sample(others, min(k, len(others))):
+            extra.append(
+                replace(
+                    e, references=(other.answer,), example_id=f"{e.example_id}~{other.example_id}"
+                )
+            )
+    return extra
 
 
 def random_split(

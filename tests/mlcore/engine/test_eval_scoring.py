@@ -167,6 +167,24 @@ def test_dev_folds_pick_on_out_of_fold_predictions_and_average_the_fits(
              tmp_path / "x.json", capsys)  # fmt: skip
 
 
+def test_pseudo_references_add_training_pairs_but_leave_dev_and_test_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _semeval(tmp_path / "semeval")
+    args = ["--data", str(data), "--format", "semeval", "--model", "mlp", "--pair-features",
+            "relational", "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
+    plain = _run(args, tmp_path / "plain.json", capsys)
+    report = _run([*args, "--pseudo-references", "2"], tmp_path / "r.json", capsys)
+    for before, after in zip(plain["picks"], report["picks"], strict=True):
+        # Two training questions of 8 answers (4 correct): each answer gets 2 more pairs.
+        assert before["trained_on"] == {"mlp": 16}
+        assert after["trained_on"] == {"mlp": 48}
+    assert set(report["metrics"]["groups"]) == set(plain["metrics"]["groups"])
+    with pytest.raises(ValueError, match="reference answers"):
+        _run(["--data", str(_asap(tmp_path / "asap")), "--format", "asap", "--model", "mlp",
+              "--pseudo-references", "1"], tmp_path / "x.json", capsys)  # fmt: skip
+
+
 @pytest.mark.parametrize("with_split", [False, True])
 def test_csv_protocol_cross_validates_without_a_split(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], with_split: bool

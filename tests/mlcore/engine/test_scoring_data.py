@@ -12,6 +12,7 @@ from mlcore.engine.scoring_data import (
     group_kfold,
     group_split,
     kfold_indices,
+    pseudo_reference_pairs,
     random_split,
     read_asap,
     read_scoring_csv,
@@ -200,3 +201,26 @@ def test_random_split_and_kfold_partition_everything() -> None:
         assert len(tr) + len(te) == 12
     with pytest.raises(ValueError, match="need 2 <= k <= n"):
         kfold_indices(3, k=5)
+
+
+def test_pseudo_reference_pairs_use_other_top_answers_of_the_same_question() -> None:
+    copy = ScoringExample("q0", "", ("r",), "a0-1", 1.0, example_id="copy")  # text of 0-1
+    examples = [*_examples(3, 6), copy]
+    extra = pseudo_reference_pairs(examples, k=2, top=1.0, seed=0)
+    assert len(extra) == 2 * len(examples)  # every question has at least two other top answers
+    by_id = {e.example_id: e for e in examples}
+    for pair in extra:
+        own_id, _, ref_id = pair.example_id.partition("~")
+        own, ref = by_id[own_id], by_id[ref_id]
+        assert pair.references == (ref.answer,)
+        assert (pair.answer, pair.score, pair.question_id) == (
+            own.answer,
+            own.score,
+            own.question_id,
+        )
+        assert ref.question_id == own.question_id
+        assert ref.score == 1.0
+        assert ref.answer != own.answer  # never itself, nor an answer with its text
+    assert pseudo_reference_pairs(examples, k=0, top=1.0) == []
+    with pytest.raises(ValueError, match="0 or more"):
+        pseudo_reference_pairs(examples, k=-1, top=1.0)
