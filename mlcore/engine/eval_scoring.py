@@ -88,11 +88,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "one, each is a candidate picked on dev (default: per format)",
     )  # fmt: skip
     parser.add_argument(
-        "--seeds", type=_positive, default=1,
+        "--seeds", type=_at_least(1), default=1,
         help="fit each candidate with this many seeds (--seed, --seed + 1, ...) and average them",
     )  # fmt: skip
     parser.add_argument(
-        "--dev-folds", type=_positive, default=1,
+        "--dev-folds", type=_at_least(1), default=1,
         help="semeval: pick on K question-grouped folds of train (out-of-fold dev predictions); "
         "each candidate is then the mean of its K fits",
     )  # fmt: skip
@@ -101,7 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="after dev picks the model and its epochs, train the pick again on train + dev",
     )  # fmt: skip
     parser.add_argument(
-        "--pseudo-references", type=_non_negative, default=0, metavar="K",
+        "--pseudo-references", type=_at_least(0), default=0, metavar="K",
         help="also train on each answer paired with K top-scored answers to its question as "
         "the reference (training rows only)",
     )  # fmt: skip
@@ -119,17 +119,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, help="write the JSON report here too")
 
 
-def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"{value!r}: expected a whole number of at least 1")
-    return int(value)
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum`."""
 
+    def parse(value: str) -> int:
+        if not value.isdigit() or int(value) < minimum:
+            raise argparse.ArgumentTypeError(
+                f"{value!r}: expected a whole number of at least {minimum}"
+            )
+        return int(value)
 
-def _non_negative(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
-    return number
+    return parse
 
 
 def _pair_modes(value: str) -> list[str]:
@@ -504,8 +504,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the protocol of `args.format`; return (and write to `--out`) the JSON report."""
     if args.dev_folds > 1 and (args.format != "semeval" or args.refit):
         raise ValueError("--dev-folds is for --format semeval, and not with --refit")
-    if args.pseudo_references and args.format == "asap":
-        raise ValueError("--pseudo-references needs reference answers: --format semeval or csv")
+    if args.pseudo_references and not _FORMAT_DEFAULTS[args.format]["use_reference"]:
+        raise ValueError(
+            f"--pseudo-references needs reference answers, which {args.format} has not"
+        )
     tasks = _TASKS[args.format](args)
     bar = tqdm(tasks, desc=f"scoring {args.format}", unit="task", dynamic_ncols=True)
     progress = _EpochPostfix(bar)

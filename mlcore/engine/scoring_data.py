@@ -343,7 +343,8 @@ def pseudo_reference_pairs(
     rng = random.Random(seed)
     extra: list[ScoringExample] = []
     for e in examples:
-        others = [o for o in top_answers[e.question_id] if o.answer.strip() != e.answer.strip()]
+        text = e.answer.strip()
+        others = [o for o in top_answers[e.question_id] if o.answer.strip() != text]
         for other in rng.sample(others, min(k, len(others))):
             extra.append(
                 replace(
