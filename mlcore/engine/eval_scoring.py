@@ -17,7 +17,9 @@ the number of epochs dev chose. `--seeds N` fits every candidate N times (seeds 
 `--seed + N - 1`) and uses the mean of their scores, so that a pick does not rest on one seed's
 luck. `--dev-folds K` (semeval) replaces the one dev split with K question-grouped folds of
 the training set: every candidate is fitted on each fold, picked on its out-of-fold predictions
-(every training question is a dev question once), and tested as the mean of its K fits.
+(every training question is a dev question once), and tested as the mean of its K fits; with
+`--refit` the pick is instead trained once more on the whole training set, for the median of its
+folds' best epochs (cross-validation, then one fit on all the data).
 `--pseudo-references K` (semeval, csv) adds to each training set every answer paired with up to
 K other top-scored answers to its question as the reference (scoring_data.pseudo_reference_pairs).
 Frozen embeddings and token states are cached under `--cache-dir` (keyed by text hash and
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -94,7 +97,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dev-folds", type=_at_least(1), default=1,
         help="semeval: pick on K question-grouped folds of train (out-of-fold dev predictions); "
-        "each candidate is then the mean of its K fits",
+        "each candidate is then the mean of its K fits (with --refit: the pick trained again on "
+        "all of train for the median of the folds' best epochs)",
     )  # fmt: skip
     parser.add_argument(
         "--refit", action="store_true",
@@ -176,6 +180,7 @@ class Outcome:
     predicted: int
     epochs: dict[str, Any] = field(default_factory=dict)  # an epoch, or one per seed
     trained_on: dict[str, int] = field(default_factory=dict)  # training rows of each picked model
+    refit_epochs: dict[str, Any] = field(default_factory=dict)  # with --refit: what the pick ran
 
 
 def _cut(rows: list[ScoringExample], limit: int | None) -> list[ScoringExample]:
@@ -359,10 +364,15 @@ def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., None]) -> 
         for n in per_split[0]
     }
     epochs = {n: s.report["best_epoch"] for n, s in models.items()}
+    refit_epochs: dict[str, Any] = {}
     if args.refit:
         # The pick again, on train + dev for the epochs dev chose: more questions to learn from.
+        # With dev folds, train + dev is the whole training set and each candidate's epochs are
+        # one per fold: the refit trains for their median.
         merged = replace(task, train=_augment(task.train + task.dev, args, task.scale.max_score))
-        fit(merged, models.__setitem__, {n: epochs[n] for n in pick})
+        chosen = {n: median_epochs(epochs[n]) if task.folds else epochs[n] for n in pick}
+        fit(merged, models.__setitem__, chosen)
+        refit_epochs = chosen
         train_seconds = time.perf_counter() - started
     test: dict[str, dict[str, float]] = {}
     t0, predicted = time.perf_counter(), 0
@@ -372,7 +382,21 @@ def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., None]) -> 
         predicted += len(rows)
     trained_on = {n: models[n].report["n_train"] for n in pick}
     seconds = time.perf_counter() - t0
-    return Outcome(test, pick, dev, train_seconds, seconds, predicted, epochs, trained_on)
+    return Outcome(
+        test, pick, dev, train_seconds, seconds, predicted, epochs, trained_on, refit_epochs
+    )
+
+
+def median_epochs(per_fold: list[Any]) -> int | list[int]:
+    """The median of the folds' best epochs (halves round up), one per seed when each fold's
+    entry is a list of seeds."""
+
+    def median(values: list[int]) -> int:
+        return max(1, math.floor(float(np.median(values)) + 0.5))
+
+    if isinstance(per_fold[0], list):
+        return [median([fold[k] for fold in per_fold]) for k in range(len(per_fold[0]))]
+    return median(per_fold)
 
 
 _FORMAT_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -502,8 +526,8 @@ def _aggregate(fmt: str, done: list[tuple[Task, Outcome]]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the protocol of `args.format`; return (and write to `--out`) the JSON report."""
-    if args.dev_folds > 1 and (args.format != "semeval" or args.refit):
-        raise ValueError("--dev-folds is for --format semeval, and not with --refit")
+    if args.dev_folds > 1 and args.format != "semeval":
+        raise ValueError("--dev-folds is for --format semeval")
     if args.pseudo_references and not _FORMAT_DEFAULTS[args.format]["use_reference"]:
         raise ValueError(
             f"--pseudo-references needs reference answers, which {args.format} has not"
@@ -534,6 +558,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "pick": o.pick,
                 "dev": o.dev,
                 "best_epochs": o.epochs,
+                "refit_epochs": o.refit_epochs,
                 "trained_on": o.trained_on,
             }
             for t, o in done

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mlcore.engine import evaluate
-from mlcore.engine.eval_scoring import pick_subset
+from mlcore.engine.eval_scoring import median_epochs, pick_subset
 from mlcore.engine.inference import ScoreScale
 
 GOOD = ("the metal expands in heat so the gap closes", "heat makes the rails longer")
@@ -162,9 +162,34 @@ def test_dev_folds_pick_on_out_of_fold_predictions_and_average_the_fits(
         for epochs in pick["best_epochs"].values():
             assert len(epochs) == 3  # one fit per fold
         assert list(pick["trained_on"].values()) == [16]  # each fold trains on two questions
+        assert pick["refit_epochs"] == {}
     with pytest.raises(ValueError, match="dev-folds"):
-        _run(["--data", str(data), "--format", "semeval", "--dev-folds", "3", "--refit"],
+        _run(["--data", str(data), "--format", "csv", "--dev-folds", "3"],
              tmp_path / "x.json", capsys)  # fmt: skip
+
+
+def test_dev_folds_with_refit_train_the_pick_on_all_of_train_for_the_median_epoch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _semeval(tmp_path / "semeval")
+    report = _run(
+        ["--data", str(data), "--format", "semeval", "--model", "mlp", "--pair-features",
+         "embeddings,relational", "--dev-folds", "3", "--refit",
+         "--cache-dir", str(tmp_path / "cache")],
+        tmp_path / "r.json", capsys,
+    )  # fmt: skip
+    for pick in report["picks"]:
+        (name,) = pick["pick"]
+        per_fold = pick["best_epochs"][name]
+        assert len(per_fold) == 3
+        assert pick["refit_epochs"] == {name: sorted(per_fold)[1]}  # the median of three
+        assert pick["trained_on"] == {name: 24}  # all three training questions
+
+
+def test_median_epochs_round_halves_up_and_keep_one_per_seed() -> None:
+    assert median_epochs([3, 9, 4]) == 4
+    assert median_epochs([2, 3]) == 3
+    assert median_epochs([[1, 6], [2, 8], [5, 7]]) == [2, 7]
 
 
 def test_pseudo_references_add_training_pairs_but_leave_dev_and_test_alone(
