@@ -19,7 +19,11 @@ luck. `--dev-folds K` (semeval) replaces the one dev split with K question-group
 the training set: every candidate is fitted on each fold, picked on its out-of-fold predictions
 (every training question is a dev question once), and tested as the mean of its K fits; with
 `--refit` the pick is instead trained once more on the whole training set, for the median of its
-folds' best epochs (cross-validation, then one fit on all the data).
+folds' best epochs (cross-validation, then one fit on all the data). `--route-seen` (semeval)
+makes a second pick, on dev answers drawn at random from the training set (their questions have
+other answers in training, as in the unseen-answers split; K random folds with `--dev-folds K`),
+and scores each test answer to a question the training set holds with that pick; answers to
+other questions keep the question-grouped pick. A grader knows which case an answer is.
 `--pseudo-references K` (semeval, csv) adds to each training set every answer paired with up to
 K other top-scored answers to its question as the reference (scoring_data.pseudo_reference_pairs).
 Frozen embeddings and token states are cached under `--cache-dir` (keyed by text hash and
@@ -54,6 +58,7 @@ from mlcore.engine.scoring import (
 from mlcore.engine.scoring_cache import CachedEncoder, CachedTokenStates
 from mlcore.engine.scoring_data import (
     ScoringExample,
+    answer_kfold,
     group_kfold,
     group_split,
     kfold_indices,
@@ -99,6 +104,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="semeval: pick on K question-grouped folds of train (out-of-fold dev predictions); "
         "each candidate is then the mean of its K fits (with --refit: the pick trained again on "
         "all of train for the median of the folds' best epochs)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--route-seen", action="store_true",
+        help="semeval: also pick a model on dev answers of training questions (random folds), "
+        "and score each test answer to a question the training set holds with that pick",
     )  # fmt: skip
     parser.add_argument(
         "--refit", action="store_true",
@@ -166,6 +176,11 @@ class Task:
     # With `--dev-folds K`: K (train, dev) pairs; each candidate is fitted on every pair, picked
     # on its out-of-fold dev predictions, and tested as the mean of its K fits.
     folds: list[tuple[list[ScoringExample], list[ScoringExample]]] = field(default_factory=list)
+    # With `--route-seen`: (train, dev) pairs with dev answers drawn at random, so that their
+    # questions are in training too (SemEval's unseen answers); a second pick is made on them.
+    seen_folds: list[tuple[list[ScoringExample], list[ScoringExample]]] = field(
+        default_factory=list
+    )
 
 
 @dataclass
@@ -173,14 +188,11 @@ class Outcome:
     """What one task produced."""
 
     test: dict[str, dict[str, float]]
-    pick: list[str]
-    dev: dict[str, float]
+    choice: Choice  # for questions unseen in training (and every question without --route-seen)
+    seen: Choice | None  # with --route-seen: for questions the training set holds
     train_seconds: float
     predict_seconds: float
     predicted: int
-    epochs: dict[str, Any] = field(default_factory=dict)  # an epoch, or one per seed
-    trained_on: dict[str, int] = field(default_factory=dict)  # training rows of each picked model
-    refit_epochs: dict[str, Any] = field(default_factory=dict)  # with --refit: what the pick ran
 
 
 def _cut(rows: list[ScoringExample], limit: int | None) -> list[ScoringExample]:
@@ -220,13 +232,25 @@ def semeval_tasks(args: argparse.Namespace) -> list[Task]:
                 (_cut(t, args.limit), _cut(d, args.limit))
                 for t, d in group_kfold(train_all, args.dev_folds, args.seed)
             ]
+        seen_folds = []
+        if args.route_seen:
+            seen_folds = [
+                (_cut(t, args.limit), _cut(d, args.limit))
+                for t, d in (
+                    answer_kfold(train_all, args.dev_folds, args.seed)
+                    if args.dev_folds > 1
+                    else [random_split(train_all, 0.2, args.seed)]
+                )
+            ]
         tests = {
             split: _cut([e for e in rows if e.split == split], args.limit)
             for split in sorted({e.split or "" for e in rows})
             if split.split("/")[0] in group and not split.endswith("/train")
         }
         train, dev = _cut(train, args.limit), _cut(dev, args.limit)
-        tasks.append(Task("+".join(group), train, dev, tests, ScoreScale(0, 1, 1), folds))
+        tasks.append(
+            Task("+".join(group), train, dev, tests, ScoreScale(0, 1, 1), folds, seen_folds)
+        )
     return tasks
 
 
@@ -335,9 +359,40 @@ def _augment(
     return train + pseudo_reference_pairs(train, args.pseudo_references, top, args.seed)
 
 
-def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., None]) -> Outcome:
-    started = time.perf_counter()
-    splits = task.folds or [(task.train, task.dev)]
+@dataclass
+class Choice:
+    """What dev picked for one case of test answer (a question unseen in training, or with
+    `--route-seen` a seen one), and the fitted candidates it picked from."""
+
+    pick: list[str]
+    dev: dict[str, float]
+    models: dict[str, Scorer]
+    epochs: dict[str, Any]  # each candidate's best epoch (per seed, per fold)
+    refit_epochs: dict[str, Any] = field(default_factory=dict)  # with --refit: what the pick ran
+
+    def predict(self, rows: Sequence[ScoringExample]) -> np.ndarray:
+        return np.asarray(
+            np.mean([self.models[n].predict_scores(*_texts(rows)) for n in self.pick], axis=0)
+        )
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "pick": self.pick,
+            "dev": self.dev,
+            "best_epochs": self.epochs,
+            "refit_epochs": self.refit_epochs,
+            "trained_on": {n: self.models[n].report["n_train"] for n in self.pick},
+        }
+
+
+def _choose(
+    task: Task,
+    splits: list[tuple[list[ScoringExample], list[ScoringExample]]],
+    args: argparse.Namespace,
+    fit: Callable[..., None],
+) -> Choice:
+    """Fit every candidate on each (train, dev) split, pick on the dev rows, and with `--refit`
+    train the pick again on train + dev."""
     per_split: list[dict[str, Scorer]] = []
     for part_train, part_dev in splits:
         fitted: dict[str, Scorer] = {}
@@ -346,7 +401,6 @@ def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., None]) -> 
             fitted.__setitem__,
         )
         per_split.append(fitted)
-    train_seconds = time.perf_counter() - started
     # Dev figures: each split's dev rows predicted by the fits that did not train on them.
     y_dev = np.concatenate([_scores(part_dev) for _, part_dev in splits])
     dev_preds = {
@@ -363,28 +417,38 @@ def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., None]) -> 
         n: per_split[0][n] if len(splits) == 1 else Average([f[n] for f in per_split])
         for n in per_split[0]
     }
-    epochs = {n: s.report["best_epoch"] for n, s in models.items()}
-    refit_epochs: dict[str, Any] = {}
+    choice = Choice(pick, dev, models, {n: s.report["best_epoch"] for n, s in models.items()})
     if args.refit:
         # The pick again, on train + dev for the epochs dev chose: more questions to learn from.
         # With dev folds, train + dev is the whole training set and each candidate's epochs are
         # one per fold: the refit trains for their median.
         merged = replace(task, train=_augment(task.train + task.dev, args, task.scale.max_score))
-        chosen = {n: median_epochs(epochs[n]) if task.folds else epochs[n] for n in pick}
+        folded = len(splits) > 1
+        chosen = {n: median_epochs(choice.epochs[n]) if folded else choice.epochs[n] for n in pick}
         fit(merged, models.__setitem__, chosen)
-        refit_epochs = chosen
-        train_seconds = time.perf_counter() - started
+        choice.refit_epochs = chosen
+    return choice
+
+
+def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., None]) -> Outcome:
+    started = time.perf_counter()
+    unseen = _choose(task, task.folds or [(task.train, task.dev)], args, fit)
+    seen = _choose(task, task.seen_folds, args, fit) if task.seen_folds else None
+    train_seconds = time.perf_counter() - started
+    trained_questions = {e.question_id for e in task.train + task.dev}
     test: dict[str, dict[str, float]] = {}
     t0, predicted = time.perf_counter(), 0
     for name, rows in task.tests.items():
-        preds = np.mean([models[n].predict_scores(*_texts(rows)) for n in pick], axis=0)
+        preds = unseen.predict(rows)
+        if seen is not None:
+            # Each answer to a question the training set holds goes to the seen-question pick.
+            known = np.array([e.question_id in trained_questions for e in rows], dtype=bool)
+            if known.any():
+                preds[known] = seen.predict([e for e, k in zip(rows, known, strict=True) if k])
         test[name] = evaluate_scores(_scores(rows), preds, task.scale)
         predicted += len(rows)
-    trained_on = {n: models[n].report["n_train"] for n in pick}
     seconds = time.perf_counter() - t0
-    return Outcome(
-        test, pick, dev, train_seconds, seconds, predicted, epochs, trained_on, refit_epochs
-    )
+    return Outcome(test, unseen, seen, train_seconds, seconds, predicted)
 
 
 def median_epochs(per_fold: list[Any]) -> int | list[int]:
@@ -526,8 +590,9 @@ def _aggregate(fmt: str, done: list[tuple[Task, Outcome]]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the protocol of `args.format`; return (and write to `--out`) the JSON report."""
-    if args.dev_folds > 1 and args.format != "semeval":
-        raise ValueError("--dev-folds is for --format semeval")
+    for flag, used in (("--dev-folds", args.dev_folds > 1), ("--route-seen", args.route_seen)):
+        if used and args.format != "semeval":
+            raise ValueError(f"{flag} is for --format semeval")
     if args.pseudo_references and not _FORMAT_DEFAULTS[args.format]["use_reference"]:
         raise ValueError(
             f"--pseudo-references needs reference answers, which {args.format} has not"
@@ -542,7 +607,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         outcome = run_task(task, args, fit)
         done.append((task, outcome))
         figures = {n: {k: round(v, 4) for k, v in f.items()} for n, f in outcome.test.items()}
-        bar.write(f"{task.group} pick={'+'.join(outcome.pick)} test={figures}", file=sys.stderr)
+        seen = f" seen pick={'+'.join(outcome.seen.pick)}" if outcome.seen else ""
+        bar.write(
+            f"{task.group} pick={'+'.join(outcome.choice.pick)}{seen} test={figures}",
+            file=sys.stderr,
+        )
     bar.close()
     predicted = sum(o.predicted for _, o in done)
     report = {
@@ -553,14 +622,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "command": getattr(args, "command", None),
         "metrics": _aggregate(args.format, done),
         "picks": [
-            {
-                "group": t.group,
-                "pick": o.pick,
-                "dev": o.dev,
-                "best_epochs": o.epochs,
-                "refit_epochs": o.refit_epochs,
-                "trained_on": o.trained_on,
-            }
+            {"group": t.group} | o.choice.summary() | ({"seen": o.seen.summary()} if o.seen else {})
             for t, o in done
         ],
         "train_seconds": sum(o.train_seconds for _, o in done),

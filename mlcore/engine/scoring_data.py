@@ -375,3 +375,14 @@ def kfold_indices(n: int, k: int = 5, seed: int = 0) -> list[tuple[list[int], li
     random.Random(seed).shuffle(order)
     folds = [sorted(order[i::k]) for i in range(k)]
     return [(sorted(set(order) - set(test)), test) for test in folds]
+
+
+def answer_kfold(
+    examples: Sequence[ScoringExample], k: int = 5, seed: int = 0
+) -> list[tuple[list[ScoringExample], list[ScoringExample]]]:
+    """`k` (train, dev) pairs of answers drawn at random (each answer in one dev part): a dev
+    answer's question usually has other answers in training, as in SemEval's unseen answers."""
+    return [
+        ([examples[i] for i in train], [examples[i] for i in dev])
+        for train, dev in kfold_indices(len(examples), k, seed)
+    ]

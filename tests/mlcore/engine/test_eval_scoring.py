@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from mlcore.engine import evaluate
-from mlcore.engine.eval_scoring import median_epochs, pick_subset
+from mlcore.engine.eval_scoring import Task, median_epochs, pick_subset, run_task
 from mlcore.engine.inference import ScoreScale
+from mlcore.engine.scoring_data import ScoringExample
 
 GOOD = ("the metal expands in heat so the gap closes", "heat makes the rails longer")
 BAD = ("trains are heavy", "i do not know", "the gap is for rain")
@@ -239,3 +243,62 @@ def test_model_labels_are_checked() -> None:
         evaluate.main(["scoring", "--data", "x", "--format", "csv", "--model", "mlp@hinge"])
     with pytest.raises(SystemExit):
         evaluate.main(["scoring", "--data", "x", "--format", "csv", "--seeds", "0"])
+
+
+class _Constant:
+    """A fitted candidate that gives every answer the same score."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+        self.report = {"best_epoch": 3, "n_train": 0}
+
+    def predict_scores(
+        self, answers: list[str], references: list[list[str]], questions: list[str]
+    ) -> np.ndarray:
+        return np.full(len(answers), self.value)
+
+
+def test_route_seen_scores_answers_to_training_questions_with_the_seen_pick() -> None:
+    def row(question: str, score: float, n: int) -> ScoringExample:
+        return ScoringExample(question, "Why?", ("ref",), f"answer {n}", score)
+
+    def fit(task: Task, on_candidate: Callable[[str, _Constant], None], *_: object) -> None:
+        on_candidate("always-1", _Constant(1.0))
+        on_candidate("always-0", _Constant(0.0))
+
+    train = [row("Q1", 1.0, n) for n in range(4)]
+    # Question-grouped dev answers are correct, random (seen-question) dev answers are not:
+    # each case's dev data picks a different candidate.
+    unseen_dev = [row("Q2", 1.0, n) for n in range(4)]
+    seen_dev = [row("Q1", 0.0, n) for n in range(4)]
+    tests = {"mixed": [row("Q1", 0.0, 10), row("Q1", 0.0, 11), row("Q9", 1.0, 12)]}
+    task = Task("c", train, unseen_dev, tests, ScoreScale(0, 1, 1), seen_folds=[(train, seen_dev)])
+    args = argparse.Namespace(model="mlp", refit=False, pseudo_references=0, seed=0)
+    outcome = run_task(task, args, fit)
+    assert outcome.choice.pick == ["always-1"]
+    assert outcome.seen is not None
+    assert outcome.seen.pick == ["always-0"]
+    assert outcome.test["mixed"]["accuracy"] == 1.0  # Q1 answers by the seen pick, Q9 not
+    without = run_task(replace(task, seen_folds=[]), args, fit)
+    assert without.seen is None
+    assert without.test["mixed"]["accuracy"] == pytest.approx(1 / 3)
+
+
+def test_route_seen_reports_the_second_pick_and_is_for_semeval_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _semeval(tmp_path / "semeval")
+    report = _run(
+        ["--data", str(data), "--format", "semeval", "--model", "mlp", "--pair-features",
+         "embeddings,relational", "--dev-folds", "3", "--route-seen",
+         "--cache-dir", str(tmp_path / "cache")],
+        tmp_path / "r.json", capsys,
+    )  # fmt: skip
+    for pick in report["picks"]:
+        seen = pick["seen"]
+        assert set(seen["dev"]) == {"mlp[embeddings]", "mlp[relational]"}
+        assert len(seen["best_epochs"]["mlp[embeddings]"]) == 3  # one fit per random fold
+        assert list(seen["trained_on"].values()) == [16]  # two thirds of the 24 answers
+    with pytest.raises(ValueError, match="route-seen"):
+        _run(["--data", str(_csv(tmp_path / "s.csv", True)), "--format", "csv",
+              "--route-seen"], tmp_path / "x.json", capsys)  # fmt: skip
