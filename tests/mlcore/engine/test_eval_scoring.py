@@ -77,6 +77,16 @@ def _run(args: list[str], out: Path, capsys: pytest.CaptureFixture[str]) -> dict
     return printed
 
 
+def _semeval_mlp(tmp_path: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> dict:
+    """The MLP with two pair-feature candidates on the SemEval fixture, plus `flags`."""
+    data = _semeval(tmp_path / "semeval")
+    return _run(
+        ["--data", str(data), "--format", "semeval", "--model", "mlp", "--pair-features",
+         "embeddings,relational", *flags, "--cache-dir", str(tmp_path / "cache")],
+        tmp_path / "r.json", capsys,
+    )  # fmt: skip
+
+
 def test_asap_protocol_reports_qwk_per_prompt(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -137,13 +147,7 @@ def test_refit_trains_the_pick_again_on_train_and_dev_for_its_epochs(
 def test_seeds_average_several_fits_of_each_candidate(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = _semeval(tmp_path / "semeval")
-    report = _run(
-        ["--data", str(data), "--format", "semeval", "--model", "mlp", "--pair-features",
-         "embeddings,relational", "--seeds", "2", "--refit",
-         "--cache-dir", str(tmp_path / "cache")],
-        tmp_path / "r.json", capsys,
-    )  # fmt: skip
+    report = _semeval_mlp(tmp_path, capsys, "--seeds", "2", "--refit")
     for pick in report["picks"]:
         assert set(pick["dev"]) == {"mlp[embeddings]", "mlp[relational]"}
         for epochs in pick["best_epochs"].values():
@@ -155,12 +159,7 @@ def test_seeds_average_several_fits_of_each_candidate(
 def test_dev_folds_pick_on_out_of_fold_predictions_and_average_the_fits(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = _semeval(tmp_path / "semeval")
-    report = _run(
-        ["--data", str(data), "--format", "semeval", "--model", "mlp", "--pair-features",
-         "embeddings,relational", "--dev-folds", "3", "--cache-dir", str(tmp_path / "cache")],
-        tmp_path / "r.json", capsys,
-    )  # fmt: skip
+    report = _semeval_mlp(tmp_path, capsys, "--dev-folds", "3")
     for pick in report["picks"]:
         assert set(pick["dev"]) == {"mlp[embeddings]", "mlp[relational]"}
         for epochs in pick["best_epochs"].values():
@@ -168,20 +167,14 @@ def test_dev_folds_pick_on_out_of_fold_predictions_and_average_the_fits(
         assert list(pick["trained_on"].values()) == [16]  # each fold trains on two questions
         assert pick["refit_epochs"] == {}
     with pytest.raises(ValueError, match="dev-folds"):
-        _run(["--data", str(data), "--format", "csv", "--dev-folds", "3"],
+        _run(["--data", str(_csv(tmp_path / "s.csv", True)), "--format", "csv", "--dev-folds", "3"],
              tmp_path / "x.json", capsys)  # fmt: skip
 
 
 def test_dev_folds_with_refit_train_the_pick_on_all_of_train_for_the_median_epoch(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = _semeval(tmp_path / "semeval")
-    report = _run(
-        ["--data", str(data), "--format", "semeval", "--model", "mlp", "--pair-features",
-         "embeddings,relational", "--dev-folds", "3", "--refit",
-         "--cache-dir", str(tmp_path / "cache")],
-        tmp_path / "r.json", capsys,
-    )  # fmt: skip
+    report = _semeval_mlp(tmp_path, capsys, "--dev-folds", "3", "--refit")
     for pick in report["picks"]:
         (name,) = pick["pick"]
         per_fold = pick["best_epochs"][name]
@@ -287,13 +280,7 @@ def test_route_seen_scores_answers_to_training_questions_with_the_seen_pick() ->
 def test_route_seen_reports_the_second_pick_and_is_for_semeval_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = _semeval(tmp_path / "semeval")
-    report = _run(
-        ["--data", str(data), "--format", "semeval", "--model", "mlp", "--pair-features",
-         "embeddings,relational", "--dev-folds", "3", "--route-seen",
-         "--cache-dir", str(tmp_path / "cache")],
-        tmp_path / "r.json", capsys,
-    )  # fmt: skip
+    report = _semeval_mlp(tmp_path, capsys, "--dev-folds", "3", "--route-seen")
     for pick in report["picks"]:
         seen = pick["seen"]
         assert set(seen["dev"]) == {"mlp[embeddings]", "mlp[relational]"}
