@@ -61,7 +61,6 @@ from mlcore.engine.scoring_data import (
     answer_kfold,
     group_kfold,
     group_split,
-    kfold_indices,
     pseudo_reference_pairs,
     random_split,
     read_asap,
@@ -164,6 +163,9 @@ def _model_label(label: str) -> str:
     return label
 
 
+Pairs = list[tuple[list[ScoringExample], list[ScoringExample]]]  # (train, dev) splits
+
+
 @dataclass
 class Task:
     """One train/dev/test problem of a protocol, and the group its figures belong to."""
@@ -175,12 +177,10 @@ class Task:
     scale: ScoreScale
     # With `--dev-folds K`: K (train, dev) pairs; each candidate is fitted on every pair, picked
     # on its out-of-fold dev predictions, and tested as the mean of its K fits.
-    folds: list[tuple[list[ScoringExample], list[ScoringExample]]] = field(default_factory=list)
+    folds: Pairs = field(default_factory=list)
     # With `--route-seen`: (train, dev) pairs with dev answers drawn at random, so that their
     # questions are in training too (SemEval's unseen answers); a second pick is made on them.
-    seen_folds: list[tuple[list[ScoringExample], list[ScoringExample]]] = field(
-        default_factory=list
-    )
+    seen_folds: Pairs = field(default_factory=list)
 
 
 @dataclass
@@ -197,6 +197,10 @@ class Outcome:
 
 def _cut(rows: list[ScoringExample], limit: int | None) -> list[ScoringExample]:
     return rows if limit is None else rows[:limit]
+
+
+def _cut_pairs(pairs: Pairs, limit: int | None) -> Pairs:
+    return [(_cut(train, limit), _cut(dev, limit)) for train, dev in pairs]
 
 
 def asap_tasks(args: argparse.Namespace) -> list[Task]:
@@ -226,22 +230,19 @@ def semeval_tasks(args: argparse.Namespace) -> list[Task]:
         train_all = [e for e in rows if e.split in {f"{c}/train" for c in group}]
         # Unseen-question dev data: whole questions held out, as in the UQ and UD test splits.
         train, dev = group_split(train_all, dev_fraction=0.2, seed=args.seed)
-        folds = []
-        if args.dev_folds > 1:
-            folds = [
-                (_cut(t, args.limit), _cut(d, args.limit))
-                for t, d in group_kfold(train_all, args.dev_folds, args.seed)
-            ]
+        folds = (
+            _cut_pairs(group_kfold(train_all, args.dev_folds, args.seed), args.limit)
+            if args.dev_folds > 1
+            else []
+        )
         seen_folds = []
         if args.route_seen:
-            seen_folds = [
-                (_cut(t, args.limit), _cut(d, args.limit))
-                for t, d in (
-                    answer_kfold(train_all, args.dev_folds, args.seed)
-                    if args.dev_folds > 1
-                    else [random_split(train_all, 0.2, args.seed)]
-                )
-            ]
+            seen_folds = _cut_pairs(
+                answer_kfold(train_all, args.dev_folds, args.seed)
+                if args.dev_folds > 1
+                else [random_split(train_all, 0.2, args.seed)],
+                args.limit,
+            )
         tests = {
             split: _cut([e for e in rows if e.split == split], args.limit)
             for split in sorted({e.split or "" for e in rows})
@@ -271,9 +272,8 @@ def csv_tasks(args: argparse.Namespace) -> list[Task]:
             )
         ]
     tasks = []
-    for k, (train_idx, test_idx) in enumerate(kfold_indices(len(rows), 5, args.seed)):
-        train, dev = random_split([rows[i] for i in train_idx], 0.2, args.seed + k)
-        test = [rows[i] for i in test_idx]
+    for k, (train_all, test) in enumerate(answer_kfold(rows, 5, args.seed)):
+        train, dev = random_split(train_all, 0.2, args.seed + k)
         tasks.append(Task(f"fold{k}", _cut(train, args.limit), dev, {"test": test}, scale))
     return tasks
 
@@ -387,7 +387,7 @@ class Choice:
 
 def _choose(
     task: Task,
-    splits: list[tuple[list[ScoringExample], list[ScoringExample]]],
+    splits: Pairs,
     args: argparse.Namespace,
     fit: Callable[..., None],
 ) -> Choice:
@@ -435,16 +435,17 @@ def run_task(task: Task, args: argparse.Namespace, fit: Callable[..., None]) -> 
     unseen = _choose(task, task.folds or [(task.train, task.dev)], args, fit)
     seen = _choose(task, task.seen_folds, args, fit) if task.seen_folds else None
     train_seconds = time.perf_counter() - started
-    trained_questions = {e.question_id for e in task.train + task.dev}
+    trained_questions = {e.question_id for e in task.train + task.dev} if seen else set()
     test: dict[str, dict[str, float]] = {}
     t0, predicted = time.perf_counter(), 0
     for name, rows in task.tests.items():
-        preds = unseen.predict(rows)
-        if seen is not None:
-            # Each answer to a question the training set holds goes to the seen-question pick.
-            known = np.array([e.question_id in trained_questions for e in rows], dtype=bool)
-            if known.any():
-                preds[known] = seen.predict([e for e, k in zip(rows, known, strict=True) if k])
+        # With --route-seen, each answer to a question the training set holds goes to the
+        # seen-question pick, every other answer to the question-grouped one.
+        known = np.array([e.question_id in trained_questions for e in rows], dtype=bool)
+        preds = np.zeros(len(rows))
+        for choice, mask in ((unseen, ~known), (seen, known)):
+            if choice is not None and mask.any():
+                preds[mask] = choice.predict([e for e, m in zip(rows, mask, strict=True) if m])
         test[name] = evaluate_scores(_scores(rows), preds, task.scale)
         predicted += len(rows)
     seconds = time.perf_counter() - t0

@@ -336,15 +336,15 @@ def pseudo_reference_pairs(
     """
     if k < 0:
         raise ValueError(f"k must be 0 or more, got {k}")
-    top_answers: dict[str, list[ScoringExample]] = defaultdict(list)
+    top_answers: dict[str, list[tuple[str, ScoringExample]]] = defaultdict(list)
     for e in examples:
         if e.score >= top:
-            top_answers[e.question_id].append(e)
+            top_answers[e.question_id].append((e.answer.strip(), e))
     rng = random.Random(seed)
     extra: list[ScoringExample] = []
     for e in examples:
         text = e.answer.strip()
-        others = [o for o in top_answers[e.question_id] if o.answer.strip() != text]
+        others = [o for stripped, o in top_answers[e.question_id] if stripped != text]
         for other in rng.sample(others, min(k, len(others))):
             extra.append(
                 replace(
